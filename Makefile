@@ -1,0 +1,39 @@
+# The two commands of the README. Each does all its own set-up on a fresh Debian machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test venv test-deps clean
+
+$(BIN)/mailbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/mailbot
+
+## make demo: sample complaints through the whole pipeline; local Maildir, SQLite, no server.
+demo: venv
+	$(BIN)/mailbot demo --dir demo-output
+
+## make test: the whole suite against a private Dovecot, a real SMTP server, SQLite and PostgreSQL.
+test: venv test-deps
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started).
+test-deps:
+	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing dovecot-imapd for the IMAP tests"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else \
+	    echo "dovecot is not installed and this is not root: IMAP tests will be skipped (run 'sudo apt-get install dovecot-imapd')"; \
+	  fi; \
+	fi
+	@if [ -z "$$MAILBOT_TEST_POSTGRES_URL" ] && [ "$$CI" != "true" ]; then \
+	  echo "PostgreSQL tests will be skipped: set MAILBOT_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run them"; \
+	fi
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

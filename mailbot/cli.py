@@ -1,0 +1,57 @@
+"""The `mailbot` command line: the daemon, the demo, checks, dry-run triage, cases and quarantine."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from mailbot.app import load_app
+from mailbot.clock import Clock
+from mailbot.commands import cases, check, demo, quarantine, triage
+from mailbot.commands.options import config_option, now_option, reports_config_errors
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("apscheduler", "imapclient", "alembic", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+              help="How much to log (to stderr; stdout is only for output meant for scripts).")
+@click.version_option(package_name="mailbot")
+def main(log_level: str) -> None:
+    """mailbot: email intake and triage for police complaints bodies in England and Wales.
+
+    It watches shared mailboxes, opens a case for each complaint, acknowledges
+    it with a reference and the date by which a person will be in touch, and
+    notifies staff. Exit status: 0 done, 1 a mailbox or SMTP server could not
+    be reached (all else done), 2 a configuration error.
+    """
+    setup_logging(log_level)
+
+
+@main.command()
+@config_option
+@click.option("--once", is_flag=True, help="One pass (fetch and process all pending mail, timers, outbox), then exit.")
+@now_option
+@reports_config_errors
+def run(config_path, once, now):
+    """Run the daemon (or one pass with --once)."""
+    from mailbot.daemon import run_forever, run_once
+
+    app = load_app(config_path, clock=Clock(now))
+    if once:
+        sys.exit(run_once(app))
+    run_forever(app)
+
+
+main.add_command(check.check)
+main.add_command(triage.triage)
+main.add_command(cases.cases)
+main.add_command(quarantine.quarantine)
+main.add_command(demo.demo)

@@ -1,0 +1,1 @@
+"""The subcommands of `mailbot` beyond `run`, one module each."""

@@ -1,0 +1,62 @@
+"""`mailbot quarantine list | retry ID`: mail that could not be read, kept with its bytes, and its re-run."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from mailbot.app import load_app
+from mailbot.clock import Clock
+from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
+from mailbot.db.models import InboundMessage
+from mailbot.cases import audit
+
+
+@click.group()
+def quarantine():
+    """Mail set aside because it could not be read or processed."""
+
+
+@quarantine.command("list")
+@config_option
+@reports_config_errors
+def list_quarantined(config_path):
+    """One line a message: id, mailbox, receipt time (UTC), size, Message-ID, reason."""
+    app = load_app(config_path)
+    with app.sessions() as session:
+        for row in session.scalars(select(InboundMessage).where(InboundMessage.status == "quarantined")
+                                   .order_by(InboundMessage.id)):
+            click.echo(f"{row.id}\t{row.mailbox}\t{row.received_at.isoformat()}\t{len(row.raw)}\t"
+                       f"{row.message_id or '-'}\t{row.error}")
+
+
+@quarantine.command()
+@click.argument("message_id", metavar="ID", type=int)
+@config_option
+@now_option
+@reports_config_errors
+def retry(message_id, config_path, now):
+    """Run quarantined message ID through parse, triage and case again (after a fix of rules or code).
+
+    Prints what became of it; exit 1 when there is no such quarantined
+    message or it is quarantined again. Mail it causes is sent by the next
+    `mailbot run` pass.
+    """
+    from mailbot.pipeline import process_one
+
+    app = load_app(config_path, clock=Clock(now))
+    with app.sessions() as session:
+        row = session.get(InboundMessage, message_id)
+        if row is None or row.status != "quarantined":
+            click.echo(f"mailbot: no quarantined message {message_id}", err=True)
+            sys.exit(EXIT_UNREACHABLE)
+        row.status = "received"
+        audit.record(session, at=app.clock.now(), action="quarantine-retry", actor="operator", message_id=row.id,
+                     reason=f"re-run after: {row.error}")
+        session.commit()
+    outcome = process_one(app, message_id, now=app.clock.now())
+    click.echo(f"{message_id}\t{outcome.action}\t{outcome.case_ref or '-'}\t{'; '.join(outcome.reasons)}")
+    if outcome.action == "quarantine":
+        sys.exit(EXIT_UNREACHABLE)

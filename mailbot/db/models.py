@@ -1,0 +1,180 @@
+"""The tables of the record: what came in, the cases, what happened to them, and what goes out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware datetime stored as UTC; SQLite drops the zone, so it is put back on reading."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MailboxState(Base):
+    """Where intake of one mailbox stopped: the folder's UIDVALIDITY and the last UID recorded."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(100), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(Integer)
+    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InboundMessage(Base):
+    """One distinct message received by a mailbox, with its exact bytes (evidence).
+
+    `dedup_key` is `mid:<Message-ID>`, or `body:<sha256 of the body>` when the
+    message has none: the same mail delivered twice is one row.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "dedup_key", name="uq_inbound_mailbox_dedup"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(100), index=True)
+    dedup_key: Mapped[str] = mapped_column(String(1000))
+    message_id: Mapped[str] = mapped_column(String(1000), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # received -> processed | ignored | quarantined
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message")
+
+
+class Delivery(Base):
+    """One arrival of a message on a server (`imap:UIDVALIDITY:UID`, `maildir:NAME`), settled or not."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("mailbox", "source_key", name="uq_delivery_mailbox_source"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(100))
+    source_key: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    settled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    message: Mapped[InboundMessage] = relationship(back_populates="deliveries")
+
+
+class Case(Base):
+    """A complaint and its lifecycle at one body."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    mailbox: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)   # open | awaiting-details | redirected | closed
+    redirected_to: Mapped[str | None] = mapped_column(String(100))
+    complainant_name: Mapped[str] = mapped_column(String(300), default="")
+    complainant_email: Mapped[str] = mapped_column(String(300), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    third_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    review: Mapped[dict | None] = mapped_column(JSON)
+    missing: Mapped[list] = mapped_column(JSON, default=list)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadlines: Mapped[list["Deadline"]] = relationship(back_populates="case", order_by="Deadline.id")
+    events: Mapped[list["Event"]] = relationship(back_populates="case", order_by="Event.id")
+
+
+class Deadline(Base):
+    """A deadline computed for a case, stored so that "what is overdue" is a query."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_deadline_case_kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(40))          # first-contact, ...
+    due: Mapped[date] = mapped_column(Date, index=True)    # met until 00:00 London after this day
+    met_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+
+class Event(Base):
+    """One line of the append-only audit log: who did what, why, and when."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    actor: Mapped[str] = mapped_column(String(300))        # "mailbot", a staff address, "operator"
+    action: Mapped[str] = mapped_column(String(60))        # case-opened, mail-ignored, quarantined, sent ...
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    case: Mapped[Case | None] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A message to send, composed in full in the transaction that caused it.
+
+    `dedup_key` (case, kind, and what it answers or which deadline) makes a
+    replayed decision harmless; `message_id` is fixed, so a resend after a
+    crash is the identical copy.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(400), unique=True)
+    message_id: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    mailbox: Mapped[str] = mapped_column(String(100))
+    envelope_from: Mapped[str] = mapped_column(String(300))
+    recipients: Mapped[list] = mapped_column(JSON)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReferenceCounter(Base):
+    """The last reference number given per prefix and year (`PCP-2026-00042`)."""
+
+    __tablename__ = "reference_counters"
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Setting(Base):
+    """Values the daemon makes for itself on first run (the secret behind our Message-IDs)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,154 @@
+"""Composing one outgoing message: a rendered template plus our headers, as the exact bytes to store and send.
+
+The output is a pure function of the inputs (the multipart boundary is derived
+from the Message-ID and the content), so the bytes stored in the outbox row
+are the bytes sent, on the first attempt and on every retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email import policy
+from email._header_value_parser import get_unstructured
+from email.headerregistry import Address, HeaderRegistry
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from mailbot.outbox.kinds import Kind
+from mailbot.outbox.templates import Rendered, TemplateSet
+
+__all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "parse_address"]
+
+# Exchange honours this and sends no out-of-office or auto-reply to our mail;
+# delivery reports (DR, NDR) are deliberately not suppressed: bounces are recorded.
+AUTO_RESPONSE_SUPPRESS = "OOF, AutoReply"
+
+
+
+class _MessageIdsHeader:
+    """Message-ID / In-Reply-To / References: written exactly, folded only between ids, never encoded.
+
+    The standard library treats these as unstructured text and, for an id
+    longer than a line, writes RFC 2047 encoded words that no mail client
+    reads as a Message-ID; here each id stays whole (up to 998 octets a line).
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict) -> None:
+        kwds["decoded"] = " ".join(str(value).split())
+        kwds["parse_tree"] = get_unstructured(kwds["decoded"])
+        kwds["defects"] = []
+
+    def fold(self, *, policy) -> str:  # noqa: D102 - the email.headerregistry protocol
+        lines, line = [], f"{self.name}:"
+        for message_id in str(self).split():
+            if len(line) + 1 + len(message_id) > policy.max_line_length and line != f"{self.name}:":
+                lines.append(line)
+                line = ""
+            line += f" {message_id}"
+        lines.append(line)
+        return policy.linesep.join(lines) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("message-id", _MessageIdsHeader)
+_HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
+_HEADERS.map_to_type("references", _MessageIdsHeader)
+POLICY = policy.SMTP.clone(header_factory=_HEADERS)
+
+_OWN_HEADERS = frozenset(name.lower() for name in (
+    "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+    "Auto-Submitted", "X-Mailbot-Kind", "X-Mailbot-Case", "X-Auto-Response-Suppress",
+    "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Language", "Bcc",
+))
+
+
+def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str],
+            cc: Sequence[str] = (), reply_to: str | None, message_id: str, date: datetime,
+            case_ref: str | None, in_reply_to: str | None = None, references: Sequence[str] = (),
+            extra_headers: Mapping[str, str] | None = None) -> bytes:
+    """The message as bytes (CRLF line ends, UTF-8): text/plain, or text and HTML as alternatives.
+
+    Addresses are `Name <address>` or bare; `message_id` is used exactly as
+    given, with its angle brackets; `date` must be aware. `Auto-Submitted` is
+    `auto-replied` for kinds that answer a message, else `auto-generated`.
+    `extra_headers` may not replace a header compose sets itself. Raises
+    ValueError for a malformed address, a naive date or a clashing extra header.
+    """
+    kind = Kind(kind)
+    if date.tzinfo is None:
+        raise ValueError("compose needs an aware date")
+    if not to:
+        raise ValueError("a message needs at least one To address")
+    if not (message_id.startswith("<") and message_id.endswith(">")):
+        raise ValueError(f"Message-ID {message_id!r} must be in angle brackets")
+
+    message = EmailMessage(policy=POLICY)
+    message["From"] = parse_address(from_addr)
+    message["To"] = [parse_address(address) for address in to]
+    if cc:
+        message["Cc"] = [parse_address(address) for address in cc]
+    if reply_to:
+        message["Reply-To"] = parse_address(reply_to)
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = " ".join(references)
+    message["Auto-Submitted"] = "auto-replied" if kind.answers_a_message else "auto-generated"
+    message["X-Auto-Response-Suppress"] = AUTO_RESPONSE_SUPPRESS
+    message["X-Mailbot-Kind"] = kind.value
+    if case_ref:
+        message["X-Mailbot-Case"] = case_ref
+    for name, value in (extra_headers or {}).items():
+        if name.lower() in _OWN_HEADERS:
+            raise ValueError(f"extra header {name!r} would replace one compose sets itself")
+        message[name] = value
+    message["Content-Language"] = "en-GB"
+
+    message.set_content(rendered.text, subtype="plain", charset="utf-8",
+                        cte=_transfer_encoding(rendered.text))
+    if rendered.html is not None:
+        message.add_alternative(rendered.html, subtype="html", charset="utf-8",
+                                cte=_transfer_encoding(rendered.html))
+        message.set_boundary(_boundary(message_id, rendered))
+    return message.as_bytes(policy=POLICY)
+
+
+def parse_address(text: str) -> Address:
+    """`Name <address>` or a bare address as an Address; raises ValueError when there is no address."""
+    name, address = parseaddr(text)
+    if not address or "@" not in address:
+        raise ValueError(f"{text!r} is not an email address")
+    local, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def envelope_recipients(to: Sequence[str], cc: Sequence[str] = ()) -> list[str]:
+    """The bare addresses of To and Cc, in order: exactly the envelope recipients (no Bcc, ever)."""
+    return [parse_address(address).addr_spec for address in [*to, *cc]]
+
+
+def _transfer_encoding(text: str) -> str:
+    """7bit for short-lined ASCII (readable as stored), quoted-printable otherwise."""
+    if text.isascii() and all(len(line) <= 78 for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def _boundary(message_id: str, rendered: Rendered) -> str:
+    """A boundary fixed by the content, that occurs in none of the parts."""
+    seed = "\0".join((message_id, rendered.subject, rendered.text, rendered.html or ""))
+    counter = 0
+    while True:
+        digest = hashlib.sha256(f"{seed}\0{counter}".encode("utf-8", "surrogatepass")).hexdigest()
+        boundary = f"=_mailbot_{digest[:32]}"
+        if boundary not in rendered.text and boundary not in (rendered.html or ""):
+            return boundary
+        counter += 1

@@ -1,0 +1,36 @@
+"""The context a template is rendered with (documented for administrators in templates/README.md)."""
+
+from __future__ import annotations
+
+from mailbot.clock import LONDON
+from mailbot.db.models import Case
+from mailbot.parse.message import Message
+from mailbot.settings import MailboxSettings
+from mailbot.triage import Body, Decision
+
+
+def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbox: MailboxSettings,
+                   message: Message, decision: Decision) -> dict:
+    """Everything a template may use about one case and the message that caused it."""
+    first_contact = next((deadline.due for deadline in case.deadlines if deadline.kind == "first-contact"), None)
+    return {
+        "kind": kind,
+        "deployment": deployment,
+        "case": {
+            "ref": case.ref, "status": case.status,
+            "received_at": case.received_at.astimezone(LONDON),
+            "first_contact_due": first_contact,
+            "first_contact_working_days": body.first_contact_working_days,
+            "rules": decision.rules, "reasons": decision.reasons,
+        },
+        "body": {"id": body.id, "name": body.name, "address": body.address, "grants_review": body.grants_review},
+        "mailbox": {"name": mailbox.name, "address": mailbox.address},
+        "complainant": {"name": case.complainant_name, "email": case.complainant_email, "anonymous": case.anonymous},
+        "message": {
+            "subject": message.subject, "sender": message.sender, "display_name": message.display_name,
+            "date_header": message.date_header, "text": message.text,
+            "attachments": [{"filename": item.filename, "size": item.size} for item in message.attachments],
+        },
+        "missing": list(case.missing),
+        "staff_reply_hint": "Reply to this email to write to the complainant; your reply is sent from the shared mailbox.",
+    }

@@ -1,0 +1,61 @@
+"""The files and messages attached to a message: name, type and decoded size.
+
+An attachment is a part with a filename or `Content-Disposition: attachment`,
+or an attached message (`message/rfc822`: how Outlook and the force's
+Standards department forward a complaint). An attached message counts as
+one attachment, named after its subject when it has no filename; the parts
+inside it belong to it, not to the message that carries it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from email import policy
+from email.message import EmailMessage
+
+from mailbot.parse.headers import Headers
+from mailbot.parse.message import Attachment
+from mailbot.parse.text import readable
+
+_ATTACHED_MESSAGE_TYPES = {"message/rfc822", "message/global"}
+
+
+def attachments(mime: EmailMessage, *, body_parts: tuple[EmailMessage, ...]) -> tuple[Attachment, ...]:
+    """Every attachment in document order, leaving out the parts read as the body."""
+    found = []
+    pending = [mime]   # a stack, not recursion: nesting depth is the sender's choice
+    while pending:
+        part = pending.pop()
+        content_type = part.get_content_type()
+        if part is not mime and content_type in _ATTACHED_MESSAGE_TYPES:
+            found.append(_attached_message(part, content_type))
+        elif part.is_multipart():
+            pending.extend(reversed(part.get_payload()))
+        elif any(part is body for body in body_parts):
+            continue
+        elif _filename(part) or part.is_attachment():
+            found.append(_attached_file(part, content_type))
+    return tuple(found)
+
+
+def _attached_file(part: EmailMessage, content_type: str) -> Attachment:
+    payload = part.get_payload(decode=True) or b""
+    filename = _filename(part) or f"attachment{mimetypes.guess_extension(content_type) or ''}"
+    return Attachment(filename=filename, content_type=content_type, size=len(payload))
+
+
+def _attached_message(part: EmailMessage, content_type: str) -> Attachment:
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else None
+    if inner is None:   # an attached message the parser could not read as one
+        payload = part.get_payload(decode=True) or b""
+        return Attachment(_filename(part) or "message.eml", content_type, len(payload))
+    subject = Headers(inner).first("Subject").replace("/", "-").strip()
+    filename = _filename(part) or f"{subject or 'message'}.eml"
+    # compat32 writes the headers back as they came, so the size is the size received.
+    size = len(inner.as_bytes(policy=policy.compat32))
+    return Attachment(filename=filename, content_type=content_type, size=size)
+
+
+def _filename(part: EmailMessage) -> str:
+    return readable(part.get_filename() or "").replace("\x00", "").strip()

@@ -1,0 +1,89 @@
+"""`parse_message`: the raw bytes of one email into a `Message` value.
+
+The stdlib `email` package (with `policy.default`) splits the MIME tree and
+picks the body; mail-parser decodes headers and addresses. The modules
+beside this one each do one part of the reading: `headers`, `body`,
+`text` (charsets and HTML), `attachments`, `automatic`, `defects`.
+"""
+
+from __future__ import annotations
+
+from email.parser import BytesParser
+from email.utils import collapse_rfc2231_value
+
+from mailbot.errors import UnreadableMail
+from mailbot.parse.attachments import attachments
+from mailbot.parse.automatic import automatic_signals
+from mailbot.parse.body import read_body
+from mailbot.parse.defects import structural_defects
+from mailbot.parse.headers import Headers
+from mailbot.parse.message import Message
+from mailbot.parse.policy import PARSE_POLICY
+
+_PARSER = BytesParser(policy=PARSE_POLICY)
+
+
+def parse_message(raw: bytes) -> Message:
+    """Read one email's bytes into a `Message`.
+
+    Damaged but readable mail (wrong charset labels, missing or rewritten
+    boundaries, HTML only) still gives a Message, with each repair named in
+    `defects`. Raises `UnreadableMail`, and nothing else, when nothing
+    readable can be made of the bytes: the caller quarantines them.
+    """
+    try:
+        return _parse(bytes(raw))
+    except UnreadableMail:
+        raise
+    except Exception as error:
+        # The one broad except of parse, on purpose: the bytes are a
+        # stranger's, and a library that trips over them (the stdlib email
+        # package has had many such bugs) must cost one quarantined message,
+        # not the mailbox.
+        raise UnreadableMail(f"the email libraries failed on it: {type(error).__name__}: {error}") from error
+
+
+def _parse(raw: bytes) -> Message:
+    if not raw.strip():
+        raise UnreadableMail("empty message")
+    mime = _PARSER.parsebytes(raw)
+    headers = Headers(mime)
+    if not headers.items:
+        raise UnreadableMail("no mail headers: these bytes are not an email")
+    content_type = mime.get_content_type()   # read before body repairs relabel anything
+    report_type = _report_type(mime) if content_type == "multipart/report" else ""
+    body = read_body(mime)
+    display_name, sender = (headers.addresses("From") or [("", "")])[0]
+    return_path = headers.return_path()
+    if not sender and not body.text:
+        raise UnreadableMail("no From address and no readable text")
+    return Message(
+        message_id=(headers.message_ids("Message-ID") or ("",))[0],
+        sender=sender,
+        display_name=display_name,
+        reply_to=headers.first_address("Reply-To"),
+        to=tuple(address for _, address in headers.addresses("To")),
+        cc=tuple(address for _, address in headers.addresses("Cc")),
+        subject=headers.first("Subject"),
+        date_header=headers.first("Date"),
+        text=body.text,
+        html=body.html,
+        attachments=attachments(mime, body_parts=body.parts),
+        in_reply_to=(headers.message_ids("In-Reply-To") or ("",))[0],
+        references=headers.message_ids("References"),
+        return_path=return_path,
+        automatic=automatic_signals(
+            headers,
+            sender=sender,
+            return_path=return_path,
+            content_type=content_type,
+            report_type=report_type,
+        ),
+        headers=headers.items,
+        defects=tuple(dict.fromkeys([*body.defects, *structural_defects(mime)])),
+    )
+
+
+def _report_type(mime) -> str:
+    value = mime.get_param("report-type", "")
+    return collapse_rfc2231_value(value).strip().lower()

@@ -1,0 +1,105 @@
+"""The validated settings values that config.py builds from the TOML file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailbot.errors import ConfigError
+
+TLS_MODES = ("ssl", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a secret comes from: an environment variable, or a file it names.
+
+    The value is read when needed, never stored in the settings or printed.
+    """
+
+    env: str = ""
+    file: Path | None = None
+
+    def read(self) -> str | None:
+        if self.file is not None:
+            return self.file.read_text(encoding="utf-8").strip()
+        if self.env:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise ConfigError(f"environment variable {self.env} is not set (it holds a secret the config names)")
+            return value
+        return None
+
+    def __repr__(self) -> str:
+        return f"Secret(env={self.env!r}, file={self.file!r})"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """How to reach one mailbox's IMAP server."""
+
+    host: str
+    port: int = 993
+    tls: str = "ssl"                 # ssl | starttls | none
+    username: str = ""
+    password: Secret = field(default_factory=Secret)
+    auth: str = "password"           # password | oauth2
+    token_command: tuple[str, ...] = ()
+    timeout: float = 30.0
+    batch_size: int = 100
+    ca_file: Path | None = None      # a private CA to trust (TLS modes), else the system's
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to hand mail to the SMTP server, or to a folder instead (`transport = "directory"`)."""
+
+    host: str = "localhost"
+    port: int = 587
+    tls: str = "starttls"
+    username: str = ""
+    password: Secret = field(default_factory=Secret)
+    timeout: float = 30.0
+    ca_file: Path | None = None
+    transport: str = "smtp"          # smtp | directory
+    directory: Path | None = None    # where `directory` writes one .eml per message
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """One watched shared mailbox and the people it notifies."""
+
+    name: str
+    address: str
+    folder: str = "INBOX"
+    staff: tuple[str, ...] = ()      # "Name <address>" or bare addresses
+    managers: tuple[str, ...] = ()
+    imap: ImapSettings | None = None  # None for a Maildir mailbox
+    maildir: Path | None = None
+    smtp: SmtpSettings | None = None  # None: the top-level [smtp]
+    move_to: str = ""                 # after recording, move there instead of setting \Seen
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated configuration of one mailbot installation."""
+
+    path: Path                       # the config file it came from
+    deployment: str
+    rules_dir: Path
+    templates_dir: Path
+    storage_url: str
+    smtp: SmtpSettings
+    mailboxes: tuple[MailboxSettings, ...]
+    poll_seconds: int = 60
+    outbox_seconds: int = 30
+
+    def mailbox(self, name: str) -> MailboxSettings:
+        for mailbox in self.mailboxes:
+            if mailbox.name == name:
+                return mailbox
+        raise KeyError(name)
+
+    def smtp_for(self, mailbox: MailboxSettings) -> SmtpSettings:
+        return mailbox.smtp or self.smtp

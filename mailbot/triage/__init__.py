@@ -1,0 +1,7 @@
+"""Triage: a pure function from a message, its mailbox and the rule set to a `Decision` with reasons."""
+
+from mailbot.triage.decision import Action, Decision, Hit
+from mailbot.triage.evaluate import Known, evaluate
+from mailbot.triage.ruleset import Body, RuleSet, load_ruleset
+
+__all__ = ["Action", "Body", "Decision", "Hit", "Known", "RuleSet", "evaluate", "load_ruleset"]

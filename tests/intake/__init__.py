@@ -1,0 +1,1 @@
+"""Tests of intake: IMAP and Maildir sources."""

@@ -1,0 +1,1 @@
+"""Tests of the outbox: Message-IDs, templates, composing and sending."""
