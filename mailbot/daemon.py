@@ -34,7 +34,7 @@ def poll_mailbox(app: App, mailbox: MailboxSettings) -> bool:
                    batch_size=mailbox.imap.batch_size if mailbox.imap else 100)
         return True
     except SourceError as error:
-        log.error("mailbox %s: %s", mailbox.name, error)
+        log.error("%s", error)
         return False
 
 
