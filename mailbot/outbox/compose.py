@@ -107,10 +107,9 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
     if case_ref:
         message["X-Mailbot-Case"] = case_ref
     for name, value in (extra_headers or {}).items():
-        if name.lower() in _OWN_HEADERS:
+        if name.lower() in _OWN_HEADERS or name.lower().startswith("content-"):
             raise ValueError(f"extra header {name!r} would replace one compose sets itself")
         message[name] = value
-    message["Content-Language"] = "en-GB"
 
     message.set_content(rendered.text, subtype="plain", charset="utf-8",
                         cte=_transfer_encoding(rendered.text))
@@ -118,6 +117,7 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
         message.add_alternative(rendered.html, subtype="html", charset="utf-8",
                                 cte=_transfer_encoding(rendered.html))
         message.set_boundary(_boundary(message_id, rendered))
+    message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
     return message.as_bytes(policy=POLICY)
 
 

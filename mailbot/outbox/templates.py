@@ -121,10 +121,11 @@ class TemplateSet:
         values = {"kind": kind.value, "deployment": self.deployment, **context}
         template = self.environment.get_template(kind.value + TEXT_SUFFIX)
         subject, text = split_subject(template.render(values), template.filename or template.name)
-        html = None
-        html_name = kind.value + HTML_SUFFIX
-        if html_name in self._template_names():
-            html = self.environment.get_template(html_name).render(values)
+        try:
+            html_template = self.environment.get_template(kind.value + HTML_SUFFIX)
+        except jinja2.TemplateNotFound:
+            html_template = None
+        html = html_template.render(values) if html_template is not None else None
         return Rendered(subject=subject, text=text, html=html)
 
     def check(self, sample_context: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,

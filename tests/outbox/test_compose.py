@@ -38,6 +38,10 @@ def _parse(raw: bytes):
     return message_from_bytes(raw, policy=policy.default)
 
 
+def _content(part) -> str:
+    return part.get_content().replace("\r\n", "\n")
+
+
 def test_headers_are_present_and_exact():
     raw, arguments = _compose(cc=["officer.a@peterborough.gov.uk"])
     message = _parse(raw)
@@ -55,10 +59,11 @@ def test_headers_are_present_and_exact():
     assert message["X-Mailbot-Kind"] == "acknowledgement"
     assert message["X-Mailbot-Case"] == "PCP-2026-00042"
     assert message["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+    assert message["Content-Language"] == "en-GB"
     assert message["Precedence"] is None
     assert message["Bcc"] is None
     assert message.get_content_type() == "text/plain"
-    assert message.get_content() == "Dear Jane Doe,\n\nThank you.\n"
+    assert _content(message) == "Dear Jane Doe,\n\nThank you.\n"
 
 
 def test_every_line_ends_in_crlf():
@@ -97,8 +102,8 @@ def test_text_and_html_as_alternatives():
     message = _parse(raw)
 
     assert message.get_content_type() == "multipart/alternative"
-    assert message.get_body(("plain",)).get_content() == "Text version\n"
-    assert message.get_body(("html",)).get_content() == "<p>HTML version</p>\n"
+    assert _content(message.get_body(("plain",))) == "Text version\n"
+    assert _content(message.get_body(("html",))) == "<p>HTML version</p>\n"
 
 
 def test_non_ascii_names_and_subjects_are_encoded_and_read_back():
@@ -111,7 +116,7 @@ def test_non_ascii_names_and_subjects_are_encoded_and_read_back():
     assert message["Subject"] == subject
     assert message["To"].addresses[0].display_name == "O'Brien, Siân"
     assert message["To"].addresses[0].addr_spec == "sian@example.org"
-    assert message.get_content() == "Dear Siân,\n\nDiolch – thank you.\n"
+    assert _content(message) == "Dear Siân,\n\nDiolch – thank you.\n"
 
 
 def test_long_message_ids_stay_whole():

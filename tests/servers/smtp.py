@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -74,9 +75,9 @@ class Captured:
 
     @property
     def text(self) -> str:
-        """The text/plain part (decoded), or "" when there is none."""
+        """The text/plain part, decoded, with plain \\n line ends; "" when there is none."""
         part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
+        return part.get_content().replace("\r\n", "\n") if part is not None else ""
 
     def header(self, name: str) -> str:
         value = self.message.get(name)
@@ -155,7 +156,7 @@ class CapturingHandler:
         if refuse:
             return _reply(refuse)
         raw = envelope.original_content if envelope.original_content is not None else envelope.content
-        login = getattr(session, "login_data", None)
+        login = getattr(session.auth_data, "login", None) if session.authenticated else None
         captured = Captured(
             mail_from=envelope.mail_from, rcpt_tos=tuple(envelope.rcpt_tos), raw=bytes(raw),
             message=BytesParser(policy=policy.default).parsebytes(bytes(raw)),
@@ -180,6 +181,12 @@ class _Controller(Controller):
     def _trigger_server(self):
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
+
+    def factory(self):
+        # AUTH over plaintext is what require_auth asks for, on loopback only: no warning.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+            return super().factory()
 
 
 class SmtpTestServer:

@@ -1,0 +1,145 @@
+"""The command line on a local Maildir installation: check, triage, cases, quarantine, exit statuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailbot.cli import main
+from mailbot.config import shipped_dir
+from mailbot.intake.maildir import deliver_to_maildir
+
+CORPUS = Path(__file__).parent.parent / "corpus" / "mail"
+
+
+@pytest.fixture
+def local(tmp_path):
+    """A cambridgeshire config with Maildir mailboxes and sent mail written to a folder."""
+    (tmp_path / "mailbot.toml").write_text(f'''
+deployment = "cambridgeshire"
+rules_dir = "rules"
+templates_dir = "templates"
+[storage]
+url = "sqlite:///mailbot.db"
+[smtp]
+transport = "directory"
+directory = "sent"
+[[mailboxes]]
+name = "cambs-pcc"
+address = "cambs-pcc@cambs.pnn.police.uk"
+maildir = "Maildir/cambs-pcc"
+staff = ["ceo.office@cambs.pnn.police.uk"]
+''')
+    shutil.copytree(shipped_dir("rules"), tmp_path / "rules")
+    shutil.copytree(shipped_dir("templates"), tmp_path / "templates")
+    return tmp_path
+
+
+def mailbot(root: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--config", str(root / "mailbot.toml")], catch_exceptions=False)
+
+
+def deliver(root: Path, name: str | bytes, at: str = "2026-11-16T10:00:00+00:00") -> None:
+    raw = name if isinstance(name, bytes) else (CORPUS / name).read_bytes()
+    deliver_to_maildir(root / "Maildir" / "cambs-pcc", raw, at=datetime.fromisoformat(at))
+
+
+def test_check_passes_on_the_shipped_deployments(local):
+    result = mailbot(local, "check")
+    assert result.exit_code == 0, result.stderr
+    assert "deployment cambridgeshire" in result.stdout and "acknowledgement" in result.stdout
+
+
+def test_check_names_file_and_line_of_a_broken_rule(local):
+    rules = local / "rules" / "cambridgeshire.yaml"
+    rules.write_text(rules.read_text().replace("cambs-pcc: cambs-opcc", "cambs-pcc: nobody"))
+    result = mailbot(local, "check")
+    assert result.exit_code == 2
+    assert f"{rules}:" in result.stderr and "unknown body 'nobody'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_check_names_file_and_line_of_a_broken_template(local):
+    template = local / "templates" / "cambridgeshire" / "acknowledgement.txt.j2"
+    lines = template.read_text().splitlines()
+    lines[3] = "{% if %}"
+    template.write_text("\n".join(lines))
+    result = mailbot(local, "check")
+    assert result.exit_code == 2
+    assert f"{template}:4:" in result.stderr, result.stderr
+
+
+def test_check_connect_reports_each_mailbox(local):
+    result = mailbot(local, "check", "--connect")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "mailbox cambs-pcc: ok" in result.stdout
+
+
+def test_a_config_error_exits_2_naming_the_key(local):
+    config = local / "mailbot.toml"
+    config.write_text(config.read_text().replace('transport = "directory"', 'transport = "pigeon"'))
+    result = mailbot(local, "run", "--once")
+    assert result.exit_code == 2
+    assert "smtp.transport" in result.stderr and str(config) in result.stderr
+
+
+def test_triage_is_a_dry_run(local):
+    result = CliRunner().invoke(main, ["triage", str(CORPUS / "p07-pcc-chief-constable-radio.eml"), "--explain",
+                                       "--config", str(local / "mailbot.toml")])
+    assert result.exit_code == 0, result.stderr
+    assert "decision: new-case" in result.stdout and "new-complaint" in result.stdout
+    assert "acknowledgement to eleanor.pritchard@example.org" in result.stdout
+    assert not (local / "mailbot.db").exists() and not (local / "sent").exists()
+
+
+def test_run_then_cases_list_show_and_export(local):
+    deliver(local, "p07-pcc-chief-constable-radio.eml")
+    assert mailbot(local, "run", "--once", "--now", "2026-11-16T10:05:00+00:00").exit_code == 0
+    sent = sorted(path.name for path in (local / "sent").glob("*.eml"))
+    assert len(sent) == 2
+
+    listing = mailbot(local, "cases", "list")
+    assert listing.stdout.startswith("OPCC-2026-00001\topen\tcambs-opcc\t2026-11-16 10:00\t2026-11-23")
+    shown = mailbot(local, "cases", "show", "OPCC-2026-00001")
+    assert "case-opened" in shown.stdout and "mail-sent" in shown.stdout
+    assert mailbot(local, "cases", "show", "OPCC-2026-99999").exit_code == 1
+    [case] = json.loads(mailbot(local, "cases", "export", "--format", "json").stdout)
+    assert case["complainant"]["email"] == "eleanor.pritchard@example.org"
+    assert set(case) >= {"ref", "mailbox", "body", "status", "redirected_to", "complainant", "anonymous",
+                         "third_party", "review", "missing", "flags", "rules", "received_at", "deadlines"}
+
+
+def test_overdue_and_due_before(local):
+    deliver(local, "p07-pcc-chief-constable-radio.eml")
+    mailbot(local, "run", "--once", "--now", "2026-11-16T10:05:00+00:00")
+    assert mailbot(local, "cases", "list", "--overdue", "--now", "2026-11-23T20:00:00+00:00").stdout == ""
+    assert "OPCC-2026-00001" in mailbot(local, "cases", "list", "--overdue", "--now", "2026-11-24T09:00:00+00:00").stdout
+    assert "OPCC-2026-00001" in mailbot(local, "cases", "list", "--due-before", "2026-11-24").stdout
+    assert mailbot(local, "cases", "list", "--due-before", "2026-11-23").stdout == ""
+
+
+def test_unreadable_mail_is_quarantined_with_its_bytes_and_the_rest_goes_on(local):
+    junk = b"\x00\x01\x02 not an email at all \xff\xfe"
+    deliver(local, junk)
+    deliver(local, "p07-pcc-chief-constable-radio.eml", at="2026-11-16T10:01:00+00:00")
+    result = mailbot(local, "run", "--once", "--now", "2026-11-16T10:05:00+00:00")
+    assert result.exit_code == 0
+    listed = mailbot(local, "quarantine", "list").stdout.splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[3] == str(len(junk))
+    assert len(json.loads(mailbot(local, "cases", "export").stdout)) == 1
+    quarantined_id = listed[0].split("\t")[0]
+    again = mailbot(local, "quarantine", "retry", quarantined_id)
+    assert again.exit_code == 1 and "quarantine" in again.stdout
+    assert mailbot(local, "quarantine", "retry", "9999").exit_code == 1
+
+
+def test_now_must_have_an_offset(local):
+    result = mailbot(local, "run", "--once", "--now", "2026-11-16T10:05:00")
+    assert result.exit_code == 2 and "offset" in result.stderr
+
+
