@@ -15,12 +15,14 @@ from mailbot.config import find_config, load_settings
 from mailbot.db.engine import migrate, open_engine, session_factory
 from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
-from mailbot.outbox.templates import TemplateSet
+from mailbot.outbox.kinds import Kind
+from mailbot.outbox.templates import TemplateSet, sample_context
 from mailbot.settings import MailboxSettings, Settings
 from mailbot.triage import Body, RuleSet, load_ruleset
 
 log = logging.getLogger("mailbot")
 _SECRET_KEY = "message-id-secret"
+REQUIRED_KINDS = (Kind.ACKNOWLEDGEMENT, Kind.STAFF_NOTIFICATION)   # what a new case sends
 
 
 @dataclass
@@ -84,3 +86,27 @@ def _own_secret(sessions: sessionmaker[Session]) -> bytes:
                 session.rollback()  # another daemon made it first
             row = session.get(Setting, _SECRET_KEY)
         return bytes.fromhex(row.value)
+
+
+def template_problems(app: App) -> list[str]:
+    """Every mistake in the deployment's templates, rendered with a sample case of each of its bodies."""
+    problems = app.templates.check(_samples(app))
+    available = set(app.templates.kinds_available())
+    problems += [f"{app.settings.templates_dir / app.settings.deployment}: no template for {kind.value} "
+                 f"({kind.value}.txt.j2 here or in common/)" for kind in REQUIRED_KINDS if kind not in available]
+    return problems
+
+
+def _samples(app: App) -> list[dict]:
+    """A sample context for every body that owns a mailbox, from the rule set itself."""
+    samples = []
+    for mailbox_name, body_id in app.ruleset.mailboxes.items():
+        body = app.ruleset.bodies[body_id]
+        context = sample_context(app.settings.deployment)
+        context["body"] = {"id": body.id, "name": body.name, "address": body.address, "grants_review": body.grants_review}
+        context["mailbox"] = {"name": mailbox_name, "address": body.address}
+        context["case"] = {**context["case"], "ref": f"{body.reference_prefix}-2026-00042",
+                           "first_contact_working_days": body.first_contact_working_days}
+        samples.append(context)
+        samples.append({**context, "missing": [], "complainant": {"name": "", "email": "x@example.org", "anonymous": True}})
+    return samples

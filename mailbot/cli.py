@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from mailbot.app import load_app
+from mailbot.app import load_app, template_problems
 from mailbot.clock import Clock
 from mailbot.commands import cases, check, demo, quarantine, triage
+from mailbot.errors import ConfigError
 from mailbot.commands.options import config_option, now_option, reports_config_errors
 
 def setup_logging(level: str) -> None:
@@ -45,6 +46,9 @@ def run(config_path, once, now):
     from mailbot.daemon import run_forever, run_once
 
     app = load_app(config_path, clock=Clock(now))
+    problems = template_problems(app)
+    if problems:
+        raise ConfigError(problems)   # never start a daemon that would quarantine every complaint
     if once:
         sys.exit(run_once(app))
     run_forever(app)

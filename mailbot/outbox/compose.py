@@ -8,18 +8,23 @@ are the bytes sent, on the first attempt and on every retry.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email import policy
 from email._header_value_parser import get_unstructured
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import decode_header, make_header
+from email.utils import format_datetime, unquote
 
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.templates import Rendered, TemplateSet
 
 __all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "parse_address"]
+
+_NAMED_ADDRESS = re.compile(r"\s*(.*?)\s*<([^<>]*)>\s*", re.DOTALL)
+_ADDR_SPEC = re.compile(r'[^@\s<>,;"]+@[^@\s<>,;"]+')
 
 # Exchange honours this and sends no out-of-office or auto-reply to our mail;
 # delivery reports (DR, NDR) are deliberately not suppressed: bounces are recorded.
@@ -122,12 +127,20 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
 
 
 def parse_address(text: str) -> Address:
-    """`Name <address>` or a bare address as an Address; raises ValueError when there is no address."""
-    name, address = parseaddr(text)
-    if not address or "@" not in address:
+    """One `Name <address>` (the name plain, quoted or RFC 2047 encoded) or bare address, as an Address.
+
+    Everything before the `<` is the name, so an unquoted comma in it (a body's
+    name) stays in the name. Raises ValueError when there is no address.
+    """
+    named = _NAMED_ADDRESS.fullmatch(text or "")
+    name, address = (named[1], named[2]) if named else ("", (text or "").strip())
+    if not _ADDR_SPEC.fullmatch(address):
         raise ValueError(f"{text!r} is not an email address")
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = unquote(name)
+    name = str(make_header(decode_header(name))) if "=?" in name else name
     local, _, domain = address.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
+    return Address(display_name=" ".join(name.split()), username=local, domain=domain)
 
 
 def envelope_recipients(to: Sequence[str], cc: Sequence[str] = ()) -> list[str]:

@@ -34,6 +34,7 @@ def deliver_due(sessions: sessionmaker[Session], settings: Settings, *, now: dat
         smtp = _smtp_for(settings, mailbox_name)
         try:
             with make_transport(smtp) as transport:
+                transport.connect()  # an unreachable server is the pass's failure, not each message's
                 for row_id in row_ids:
                     _deliver_one(sessions, transport, row_id, now=now)
         except TransientSendError as error:
@@ -57,7 +58,7 @@ def _deliver_one(sessions: sessionmaker[Session], transport, row_id: int, *, now
             return
         row.attempts += 1
         try:
-            transport.send(row.envelope_from, list(row.recipients), row.raw)
+            refused = transport.send(row.envelope_from, list(row.recipients), row.raw)
         except TransientSendError as error:
             row.next_attempt_at = now + retry_delay(row.attempts)
             row.last_error = str(error)
@@ -69,6 +70,10 @@ def _deliver_one(sessions: sessionmaker[Session], transport, row_id: int, *, now
             log.error("outbox: %s %s refused for good: %s", row.kind, row.message_id, error)
         else:
             row.status, row.sent_at, row.last_error = "sent", now, ""
+            if refused:
+                audit.record(session, at=now, action="send-partly-refused", case_id=row.case_id,
+                             reason="; ".join(f"{address}: {reply}" for address, reply in refused.items()),
+                             detail={"message_id": row.message_id, "kind": row.kind})
             audit.record(session, at=now, action="mail-sent", case_id=row.case_id,
                          reason=f"{row.kind} to {', '.join(row.recipients)}", detail={"message_id": row.message_id})
             log.info("outbox: sent %s %s to %s", row.kind, row.message_id, ", ".join(row.recipients))

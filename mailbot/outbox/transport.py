@@ -195,6 +195,13 @@ class DirectoryTransport:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
+    def connect(self) -> None:
+        """Make sure the folder can be written (the counterpart of SmtpTransport.connect)."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TransientSendError(f"folder {self.directory}: cannot write: {error}") from error
+
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refused:
         """Write the message and its envelope; returns {} (a folder refuses nobody)."""
         if not recipients:

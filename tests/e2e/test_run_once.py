@@ -116,3 +116,22 @@ def test_unreachable_mailbox_exits_1_and_still_does_the_rest(installation, caplo
     assert result.exit_code == 1
     assert "democratic-services" in caplog.text and "refused" in caplog.text
     assert len(installation.export()) == 1
+
+
+def test_messy_but_readable_mail_still_opens_a_case(cleveland):
+    """Wrong charset label, a rewritten boundary, HTML only in cp1252: each is opened and acknowledged."""
+    mail = {"p36-cleveland-qp-wrong-charset.eml": "doreen.maddison@example.org",
+            "p37-cleveland-broken-boundary.eml": "k.dobson1983@example.net",
+            "p38-cleveland-html-only-cp1252.eml": "a.ruddick@example.com"}
+    for name in mail:
+        cleveland.deliver("cleveland-resolution", name, at="2026-11-26T08:05:00+00:00")
+
+    assert cleveland.run("2026-11-26T08:30:00+00:00").exit_code == 0
+
+    cases = cleveland.export()
+    assert sorted(case["complainant"]["email"] for case in cases) == sorted(mail.values())
+    assert all(case["status"] == "open" and case["body"] == "cleveland-opcc" for case in cases)
+    assert [case["received_at"] for case in cases] == ["2026-11-26T08:05:00+00:00"] * 3
+    assert [case["deadlines"] for case in cases] == [[{"kind": "first-contact", "due": "2026-11-30", "met_at": None}]] * 3
+    cleveland.smtp.wait_for(6)
+    assert sorted(m.rcpt_tos[0] for m in cleveland.smtp.by_kind("acknowledgement")) == sorted(mail.values())

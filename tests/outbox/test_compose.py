@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
+from email.utils import formataddr
 
 import pytest
 
@@ -147,6 +148,22 @@ def test_refuses_a_naive_date_and_a_bad_address():
         _compose(date=datetime(2026, 11, 23, 10, 20))
     with pytest.raises(ValueError):
         _compose(to=["not an address"])
+
+
+@pytest.mark.parametrize("written,name,address", [
+    (formataddr(("Siân O'Brien", "sian@example.org")), "Siân O'Brien", "sian@example.org"),   # RFC 2047 encoded
+    ('"Doe, Jane" <jane@example.org>', "Doe, Jane", "jane@example.org"),
+    ("Cleveland Office of the PCC, Resolution Team <resolution.team@cleveland-opcc.example>",
+     "Cleveland Office of the PCC, Resolution Team", "resolution.team@cleveland-opcc.example"),
+    ("democratic.services+t0ken@peterborough.gov.uk", "", "democratic.services+t0ken@peterborough.gov.uk"),
+])
+def test_addresses_as_callers_write_them(written, name, address):
+    raw, _ = _compose(from_addr=written, to=[written])
+    message = _parse(raw)
+
+    for header in ("From", "To"):
+        [parsed] = message[header].addresses
+        assert (parsed.display_name, parsed.addr_spec) == (name, address)
 
 
 def test_envelope_recipients_are_exactly_to_and_cc():
