@@ -15,18 +15,20 @@ from email.message import EmailMessage
 
 from mailbot.parse.headers import Headers
 from mailbot.parse.message import Attachment
-from mailbot.parse.text import readable
+from mailbot.parse.text import storable
 
 _ATTACHED_MESSAGE_TYPES = {"message/rfc822", "message/global"}
 
 
-def attachments(mime: EmailMessage, *, body_parts: tuple[EmailMessage, ...]) -> tuple[Attachment, ...]:
+def attachments(
+    mime: EmailMessage, *, body_parts: tuple[EmailMessage, ...]
+) -> tuple[Attachment, ...]:
     """Every attachment in document order, leaving out the parts read as the body."""
     found = []
     pending = [mime]   # a stack, not recursion: nesting depth is the sender's choice
     while pending:
         part = pending.pop()
-        content_type = part.get_content_type()
+        content_type = storable(part.get_content_type())
         if part is not mime and content_type in _ATTACHED_MESSAGE_TYPES:
             found.append(_attached_message(part, content_type))
         elif part.is_multipart():
@@ -58,4 +60,4 @@ def _attached_message(part: EmailMessage, content_type: str) -> Attachment:
 
 
 def _filename(part: EmailMessage) -> str:
-    return readable(part.get_filename() or "").replace("\x00", "").strip()
+    return storable(part.get_filename() or "").strip()

@@ -37,9 +37,10 @@ def read_body(mime: EmailMessage) -> Body:
     defects: list[str] = []
     plain_part = mime.get_body(preferencelist=("plain",))
     html_part = mime.get_body(preferencelist=("html",))
-    plain = _decoded(plain_part, defects, raw=_is_in(plain_part, unsplit)) if plain_part else ""
+    raw_body_used = any(plain_part is part for part in unsplit)
+    plain = _decoded(plain_part, defects, raw=raw_body_used) if plain_part else ""
     html = _decoded(html_part, defects, raw=False) if html_part else ""
-    if unsplit:
+    if raw_body_used:
         defects.insert(0, _RAW_BODY_USED)
     parts = tuple(part for part in (plain_part, html_part) if part is not None)
     text = tidy(plain)
@@ -73,13 +74,9 @@ def _decoded(part: EmailMessage, defects: list[str], *, raw: bool) -> str:
         payload = quopri.decodestring(payload)
     text, repairs = decode_text(payload, part.get_content_charset())
     defects.extend(repairs)
-    return text
+    return text.replace("\x00", "")   # see text.tidy: NUL is never what anyone wrote
 
 
 def _identity_encoded(part: EmailMessage) -> bool:
     """Whether the part's own transfer encoding left its bytes as they were."""
     return part.get("Content-Transfer-Encoding", "").strip().lower() in _IDENTITY_ENCODINGS
-
-
-def _is_in(part: EmailMessage | None, parts: list[EmailMessage]) -> bool:
-    return any(part is candidate for candidate in parts)

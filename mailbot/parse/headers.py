@@ -15,7 +15,7 @@ from email.message import Message as MimeMessage
 
 from mailparser.utils import decode_header_part, get_addresses
 
-from mailbot.parse.text import readable
+from mailbot.parse.text import storable
 
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _STRAY_BREAK = re.compile(r"[\r\n]+")
@@ -27,19 +27,18 @@ class Headers:
     """Every header in order, decoded, with lookups by case-insensitive name."""
 
     def __init__(self, mime: MimeMessage):
-        self.items: tuple[tuple[str, str], ...] = ()
         self._raw: dict[str, list[str]] = {}
         self._decoded: dict[str, list[str]] = {}
         items = []
         for name, value in mime.raw_items():
-            name = readable(_unfold(name)).strip()
-            raw = readable(_unfold(str(value)))
+            name = storable(_unfold(name)).strip()
+            raw = storable(_unfold(str(value)))
             decoded = _decode_words(raw)
             items.append((name, decoded))
             key = name.lower()
             self._raw.setdefault(key, []).append(raw)
             self._decoded.setdefault(key, []).append(decoded)
-        self.items = tuple(items)
+        self.items: tuple[tuple[str, str], ...] = tuple(items)
 
     def __contains__(self, name: str) -> bool:
         return name.lower() in self._raw
@@ -59,7 +58,7 @@ class Headers:
         for raw in self._raw.get(name.lower(), ()):
             for display, address in get_addresses(raw, decode_names=True):
                 if address:
-                    found.append((display.strip(), address.strip().lower()))
+                    found.append((storable(display).strip(), storable(address).strip().lower()))
         return found
 
     def first_address(self, name: str) -> str:
@@ -91,9 +90,9 @@ def message_ids(value: str) -> tuple[str, ...]:
 
 def _unfold(value: str) -> str:
     """RFC 5322 unfolding: a line break before white space is not part of the value."""
-    if "\n" not in value and "\r" not in value and "\x00" not in value:
+    if "\n" not in value and "\r" not in value:
         return value
-    return _STRAY_BREAK.sub(" ", _FOLD.sub("", value)).replace("\x00", "")
+    return _STRAY_BREAK.sub(" ", _FOLD.sub("", value))
 
 
 def _decode_words(value: str) -> str:
@@ -104,5 +103,5 @@ def _decode_words(value: str) -> str:
     its non-ASCII characters, so it is left alone.
     """
     if "=?" in value and value.isascii():
-        return decode_header_part(value).replace("\x00", "")
+        return storable(decode_header_part(value))
     return value.strip()

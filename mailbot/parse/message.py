@@ -27,7 +27,7 @@ class AutomaticSignals:
     list_id: str = ""               # List-Id (or List-Unsubscribe when there is no List-Id)
     null_return_path: bool = False  # Return-Path: <> (bounces and other DSNs)
     delivery_report: str = ""       # multipart/report; report-type=... , or a mailer-daemon sender
-    auto_reply_headers: str = ""    # X-Autoreply, X-Autorespond, X-Auto-Response-Suppress: All/OOF ...
+    auto_reply_headers: str = ""    # X-Autoreply, X-Autorespond (set by auto-responders; not X-Auto-Response-Suppress)
     mailbot_kind: str = ""          # our own X-Mailbot-Kind header (anyone can add it: a hint, not proof)
 
     def reasons(self) -> list[str]:

@@ -8,6 +8,7 @@ beside this one each do one part of the reading: `headers`, `body`,
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value
 
@@ -19,6 +20,7 @@ from mailbot.parse.defects import structural_defects
 from mailbot.parse.headers import Headers
 from mailbot.parse.message import Message
 from mailbot.parse.policy import PARSE_POLICY
+from mailbot.parse.text import storable
 
 _PARSER = BytesParser(policy=PARSE_POLICY)
 
@@ -40,7 +42,8 @@ def parse_message(raw: bytes) -> Message:
         # stranger's, and a library that trips over them (the stdlib email
         # package has had many such bugs) must cost one quarantined message,
         # not the mailbox.
-        raise UnreadableMail(f"the email libraries failed on it: {type(error).__name__}: {error}") from error
+        reason = f"the email libraries failed on it: {type(error).__name__}: {error}"
+        raise UnreadableMail(reason) from error
 
 
 def _parse(raw: bytes) -> Message:
@@ -84,6 +87,7 @@ def _parse(raw: bytes) -> Message:
     )
 
 
-def _report_type(mime) -> str:
+def _report_type(mime: EmailMessage) -> str:
+    """What a multipart/report reports (RFC 6522): delivery-status, disposition-notification ..."""
     value = mime.get_param("report-type", "")
-    return collapse_rfc2231_value(value).strip().lower()
+    return storable(collapse_rfc2231_value(value)).strip().lower()

@@ -23,10 +23,11 @@ _CP1252_IN_DISGUISE = {"ascii", "iso8859-1"}
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 _LINE_BREAKS = re.compile(r"\r\n?")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RAW_8BIT = re.compile(r"[\udc80-\udcff]+")   # how the stdlib parser keeps bytes it could not read
 
 
-def codec_name(label: str | None) -> str | None:
+def _codec_name(label: str | None) -> str | None:
     """Python's name for a charset label, or None when it names no text codec."""
     if not label:
         return None
@@ -44,8 +45,8 @@ def decode_text(payload: bytes, label: str | None) -> tuple[str, list[str]]:
     Returns the text and the repairs made (empty when the label was right).
     Never raises: the last resort is UTF-8 with replacement characters.
     """
-    declared = codec_name(label)
-    shown = (label or "none").strip().lower()
+    declared = _codec_name(label)
+    shown = storable(label or "none").strip().lower()
     if label and declared is None:
         text, repairs = _first_that_fits(payload, [UTF8, CP1252])
         return text, [f"unknown charset {shown}", *repairs]
@@ -67,8 +68,12 @@ def decode_text(payload: bytes, label: str | None) -> tuple[str, list[str]]:
 
 
 def html_to_text(html: str) -> str:
-    """The words of an HTML body, with paragraph and line breaks kept."""
-    return html_text.extract_text(html, guess_layout=True)
+    """The words of an HTML body, with paragraph and line breaks kept.
+
+    Characters XML cannot hold (C0 controls, U+FFFE/U+FFFF) are dropped
+    first: lxml refuses them, and no one reads them.
+    """
+    return html_text.extract_text(_NOT_XML.sub("", html), guess_layout=True)
 
 
 def tidy(text: str) -> str:
@@ -80,12 +85,14 @@ def tidy(text: str) -> str:
     return _LINE_BREAKS.sub("\n", text.replace("\x00", "")).strip()
 
 
-def readable(value: str) -> str:
-    """A string from the parser with its raw 8-bit bytes read as UTF-8, else windows-1252.
+def storable(value: str) -> str:
+    """A string from the parser made fit to store: valid UTF-8 and no NUL.
 
-    Whatever cannot be text (a lone surrogate from a codec like utf-7)
-    becomes "?", so that every string leaving parse can be stored as UTF-8.
+    Raw 8-bit bytes the parser kept as surrogates are read as UTF-8, else
+    windows-1252; whatever else cannot be text (a lone surrogate from a
+    codec like utf-7) becomes "?".
     """
+    value = value.replace("\x00", "")
     if value.isascii():
         return value
     repaired = _RAW_8BIT.sub(_decode_run, value)

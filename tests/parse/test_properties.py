@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
 from mailbot.parse.message import Message
+from tests.parse.conftest import CORPUS_FILES
 
 HEADER_NAMES = [
     "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To",
@@ -83,6 +84,26 @@ def test_well_formed_headers_with_arbitrary_values(headers, body, header_encodin
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     raw = head.encode(header_encoding, "replace") + b"\r\n" + "\r\n".join(body).encode(body_encoding, "replace")
     parse_or_refuse(raw)
+
+
+CORPUS = [path.read_bytes() for path in CORPUS_FILES]
+edit = st.tuples(
+    st.floats(min_value=0, max_value=1, exclude_max=True),
+    st.integers(min_value=0, max_value=12),
+    st.sampled_from([b"", b"\n", b"\r\n", b"--", b"=", b"=?utf-8?b?", b"?=", b"<", b">", b"(", b'"',
+                     b";", b":", b"\x00", b"\x01", b"\xff", b"\x92", b"*=", b"'", b"%", b"\\"]),
+)
+
+
+@RELAXED
+@given(st.sampled_from(CORPUS), st.lists(edit, min_size=1, max_size=8))
+def test_damaged_corpus_mail(original, edits):
+    """Real mail with a few bytes cut or spliced in, where parsers break."""
+    raw = bytearray(original)
+    for where, cut, splice in edits:
+        position = int(where * len(raw))
+        raw[position:position + cut] = splice
+    parse_or_refuse(bytes(raw))
 
 
 words = st.text(
