@@ -2,6 +2,7 @@
 
 from mailbot.triage.decision import Action, Decision, Hit
 from mailbot.triage.evaluate import Known, evaluate
-from mailbot.triage.ruleset import Body, RuleSet, load_ruleset
+from mailbot.triage.loading import load_ruleset
+from mailbot.triage.ruleset import Body, RuleSet
 
 __all__ = ["Action", "Body", "Decision", "Hit", "Known", "RuleSet", "evaluate", "load_ruleset"]

@@ -19,11 +19,16 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Hit:
-    """One rule or signal that fired: its name, the reason in words, and the text it matched."""
+    """One rule, signal or fact that fired: its name, the reason in words, and the text it matched.
+
+    `kind` is "rule" for the rule that decided, "signal" for a named pattern
+    of the rule set, "fact" for what triage works out itself (anonymity ...).
+    """
 
     rule: str
     reason: str
     matched: str = ""
+    kind: str = "rule"
 
     def __str__(self) -> str:
         tail = f" [matched: {self.matched!r}]" if self.matched else ""
@@ -35,8 +40,9 @@ class Decision:
     """The outcome of triage for one message.
 
     `body` is the body id that owns the case (the mailbox's body); for a
-    redirect `redirected_to` names where it goes. `hits` are every rule and
-    signal that fired, in order; the last one decided.
+    redirect `redirected_to` names where it goes. `hits` are every fact,
+    signal and rule that fired, in order; the last rule hit decided.
+    `trace` says, rule by rule, why each did or did not fire (`--explain`).
     """
 
     action: Action
@@ -50,11 +56,24 @@ class Decision:
     missing: tuple[str, ...] = ()
     review: dict | None = None
     flags: tuple[str, ...] = field(default=())
+    signpost: str = ""
+    signpost_to: str | None = None
+    needs: tuple[str, ...] = ()
+    explanation: str = ""
+    template: str = ""
+    forwarded_by: dict | None = None    # {"name", "address", "layout"} when it reached us forwarded
+    trace: tuple[str, ...] = ()
 
     @property
     def rules(self) -> list[str]:
         """The names of the rules that fired, for the case record and `cases export`."""
-        return [hit.rule for hit in self.hits]
+        return [hit.rule for hit in self.hits if hit.kind == "rule"]
+
+    @property
+    def rule(self) -> str:
+        """The rule that decided."""
+        names = self.rules
+        return names[-1] if names else ""
 
     @property
     def reasons(self) -> list[str]:

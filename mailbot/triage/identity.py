@@ -1,0 +1,101 @@
+"""Who is complaining: a person's name or none (anonymity), and whether they write for someone else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mailbot.triage.policy import Policy
+from mailbot.triage.view import ComplaintView
+
+_TITLE = r"(?:(?:mr|mrs|ms|miss|mx|dr|prof|rev|sir|dame|cllr)\.?\s+)"
+_WORD = r"[A-Z][a-zA-Z'’\-]+"
+_NAME = re.compile(rf"^{_TITLE}?{_WORD}(?:\s+{_WORD}){{0,3}}$", re.IGNORECASE)
+_CAPITALISED = re.compile(rf"^(?:{_TITLE})?(?:{_WORD}\s*)+$")
+_LAST_FIRST = re.compile(rf"^{_WORD},\s*{_WORD}$")
+_CLOSING = re.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm )?regards|thanks|thank you|"
+                      r"many thanks|best wishes|best|cheers|sincerely|respectfully)\b[\s,.!]*$", re.IGNORECASE)
+_HAS_DIGIT_OR_AT = re.compile(r"[\d@]")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The complainant as triage sees them, with the evidence for each conclusion."""
+
+    email: str
+    name: str                       # a person's name, "" when none could be found
+    anonymous: bool
+    third_party: bool
+    permission_enclosed: bool
+    evidence: tuple[str, ...]
+
+
+def is_person_name(text: str, policy: Policy) -> bool:
+    """Two or more capitalised words (or a title and a surname), none of them a word like "resident"."""
+    text = " ".join(text.replace('"', "").split())
+    if not text or any(pattern.search(text) for pattern in policy.not_a_person):
+        return False
+    if _LAST_FIRST.match(text):
+        return True
+    if not (_NAME.match(text) and _CAPITALISED.match(text)):
+        return False
+    return len(text.split()) >= 2
+
+
+def sign_off_name(body: str, policy: Policy) -> str:
+    """The name a writer signed with: after a closing ("Regards,"), or a name line above their address."""
+    lines = [line.strip() for line in body.splitlines()]
+    candidates = []
+    for index, line in enumerate(lines):
+        if not line or any(pattern.search(line) for pattern in policy.sign_off_noise):
+            continue
+        following = next((later for later in lines[index + 1:] if later), "")
+        previous = next((earlier for earlier in reversed(lines[:index]) if earlier), "")
+        signed = bool(_CLOSING.match(previous)) or bool(_HAS_DIGIT_OR_AT.search(following)) or not following
+        if signed and is_person_name(line, policy):
+            candidates.append(line)
+    return candidates[-1] if candidates else ""
+
+
+def identify(view: ComplaintView, policy: Policy) -> Identity:
+    """Decide the complainant's name, anonymity and third-party status from the complaint itself."""
+    evidence = []
+    name = ""
+    if is_person_name(view.display_name, policy):
+        name = view.display_name
+        evidence.append(f"named: display name {view.display_name!r}")
+    else:
+        signed = sign_off_name(view.body, policy)
+        if signed:
+            name = signed
+            evidence.append(f"named: signed {signed!r}" + (f" (display name {view.display_name!r} is not a person's)"
+                                                          if view.display_name else ""))
+        else:
+            shown = repr(view.display_name) if view.display_name else "none"
+            evidence.append(f"no person's name: display name {shown}, no signed name")
+    wish = _first(policy.wishes_anonymity, view.full_text)
+    if wish:
+        evidence.append(f"asks to stay anonymous: {wish!r}")
+    acting = _first(policy.acting_for_another, view.full_text)
+    permission = False
+    if acting:
+        evidence.append(f"writes for someone else: {acting!r}")
+        enclosed = _first(policy.permission_enclosed, view.full_text)
+        withheld = _first(policy.permission_not_enclosed, view.full_text)
+        files = [item.filename for item in view.attachments]
+        if enclosed and files and not withheld:
+            permission = True
+            evidence.append(f"written permission enclosed: {enclosed!r} with {', '.join(files)}")
+        else:
+            evidence.append("no written permission enclosed" + (f" ({withheld!r})" if withheld else "")
+                            + ("" if files else "; no attachment"))
+    return Identity(email=view.sender, name=name, anonymous=bool(wish) or not name, third_party=bool(acting),
+                    permission_enclosed=permission, evidence=tuple(evidence))
+
+
+def _first(patterns, text: str) -> str:
+    for pattern in patterns:
+        found = pattern.search(text)
+        if found:
+            return " ".join(found.group(0).split())
+    return ""

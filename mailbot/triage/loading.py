@@ -1,0 +1,232 @@
+"""Loading a deployment's rule set (YAML) into validated values, with file and line for every mistake."""
+
+from __future__ import annotations
+
+from datetime import time
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mailbot.errors import ConfigError
+from mailbot.triage.decision import Action
+from mailbot.triage.located_yaml import line_of, load_located
+from mailbot.triage.policy import load_policy
+from mailbot.triage.ruleset import FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
+from mailbot.triage.signals import PLACES, Signal, compile_patterns
+from mailbot.workdays import OfficeHours
+
+
+def load_ruleset(rules_dir: Path, deployment: str) -> RuleSet:
+    """Read `rules_dir/DEPLOYMENT.yaml`; raise ConfigError listing every mistake with its line."""
+    path = rules_dir / f"{deployment}.yaml"
+    try:
+        data = load_located(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        known = sorted(p.stem for p in rules_dir.glob("*.yaml")) if rules_dir.is_dir() else []
+        raise ConfigError(f"{path}: no rule set for deployment {deployment!r} (known: {', '.join(known) or 'none'})") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with bodies, mailboxes and rules")
+    problems: list[str] = []
+    for key in sorted(set(data) - {"deployment", "bodies", "mailboxes", "forwarders", "signals", "policy", "rules"}):
+        problems.append(f"{path}:{line_of(data)}: {key}: unknown section")
+    bodies = _bodies(path, data.get("bodies"), problems)
+    mailboxes = _mailboxes(path, data, bodies, problems)
+    signals = _signals(path, data.get("signals") or {}, problems)
+    forwarders = _forwarders(path, data.get("forwarders") or [], problems)
+    policy = load_policy(data.get("policy") or {}, f"{path}", problems)
+    rules = _rules(path, data.get("rules"), bodies, mailboxes, signals, problems)
+    if problems:
+        raise ConfigError(problems)
+    return RuleSet(deployment=deployment, path=path, bodies=bodies, mailboxes=mailboxes, rules=tuple(rules),
+                   signals=signals, forwarders=forwarders, policy=policy)
+
+
+def _at(path: Path, node: Any) -> str:
+    return f"{path}:{line_of(node)}"
+
+
+_BODY_KEYS = {"name", "address", "reference_prefix", "first_contact_working_days", "office_hours",
+              "grants_review", "requires_named_complainant"}
+
+
+def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
+    if not isinstance(data, dict) or not data:
+        problems.append(f"{path}: bodies: expected a mapping of body ids to their name and address")
+        return {}
+    bodies = {}
+    for body_id, entry in data.items():
+        if not isinstance(entry, dict):
+            problems.append(f"{_at(path, data)}: bodies.{body_id}: expected a mapping")
+            continue
+        at = _at(path, entry)
+        for key in sorted(set(entry) - _BODY_KEYS):
+            problems.append(f"{at}: bodies.{body_id}.{key}: unknown key (known: {', '.join(sorted(_BODY_KEYS))})")
+        address = str(entry.get("address", ""))
+        if "@" not in parseaddr(address)[1]:
+            problems.append(f"{at}: bodies.{body_id}.address: expected an email address, got {address!r}")
+        days = entry.get("first_contact_working_days", 5)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            problems.append(f"{at}: bodies.{body_id}.first_contact_working_days: expected a whole number of days")
+            days = 5
+        hours = _office_hours(entry.get("office_hours", "09:00-17:00"))
+        if hours is None:
+            problems.append(f"{at}: bodies.{body_id}.office_hours: expected \"HH:MM-HH:MM\", got {entry.get('office_hours')!r}")
+            hours = OfficeHours()
+        bodies[body_id] = Body(
+            id=body_id, name=str(entry.get("name", body_id)), address=address.lower(),
+            reference_prefix=str(entry.get("reference_prefix", "")), first_contact_working_days=days,
+            office_hours=hours, grants_review=bool(entry.get("grants_review", False)),
+            requires_named_complainant=bool(entry.get("requires_named_complainant", False)),
+        )
+    return bodies
+
+
+def _office_hours(text: Any) -> OfficeHours | None:
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in str(text).split("-"))
+    except ValueError:
+        return None
+    return OfficeHours(opens, closes) if opens < closes else None
+
+
+def _mailboxes(path: Path, data: dict, bodies: dict[str, Body], problems: list[str]) -> dict[str, str]:
+    entries = data.get("mailboxes")
+    if not isinstance(entries, dict) or not entries:
+        problems.append(f"{path}: mailboxes: expected a mapping of mailbox names to body ids")
+        return {}
+    for mailbox, body_id in entries.items():
+        if body_id not in bodies:
+            problems.append(f"{_at(path, entries)}: mailboxes.{mailbox}: unknown body {body_id!r} (known: {', '.join(bodies)})")
+        elif not bodies[body_id].reference_prefix:
+            problems.append(f"{_at(path, entries)}: mailboxes.{mailbox}: body {body_id!r} owns a mailbox, so it needs a reference_prefix")
+    return dict(entries)
+
+
+def _signals(path: Path, data: Any, problems: list[str]) -> dict[str, Signal]:
+    if not isinstance(data, dict):
+        problems.append(f"{path}: signals: expected a mapping of signal names to patterns")
+        return {}
+    signals = {}
+    for name, entry in data.items():
+        at = f"{_at(path, entry)}: signal {name}"
+        if not isinstance(entry, dict):
+            problems.append(f"{_at(path, data)}: signal {name}: expected a mapping with patterns")
+            continue
+        for key in sorted(set(entry) - {"description", "in", "patterns", "unless", "form_fields"}):
+            problems.append(f"{at}: {key}: unknown key (known: description, in, patterns, unless, form_fields)")
+        if name in FACTS:
+            problems.append(f"{at}: the name is taken by a fact triage works out itself ({', '.join(FACTS)})")
+        places = entry.get("in", ["text"])
+        places = [places] if isinstance(places, str) else list(places)
+        for place in places:
+            if place not in PLACES:
+                problems.append(f"{at}: in: {place!r} is not one of {', '.join(PLACES)}")
+        patterns = compile_patterns(entry.get("patterns", []), f"{at}: patterns", problems)
+        if not patterns:
+            problems.append(f"{at}: patterns: expected at least one pattern")
+        signals[name] = Signal(
+            name=name, description=str(entry.get("description", "")), places=tuple(p for p in places if p in PLACES),
+            patterns=patterns, unless=compile_patterns(entry.get("unless", []), f"{at}: unless", problems),
+            form_fields=tuple(str(label).lower() for label in entry.get("form_fields", [])),
+        )
+    return signals
+
+
+def _forwarders(path: Path, data: Any, problems: list[str]) -> tuple[Forwarder, ...]:
+    if not isinstance(data, list):
+        problems.append(f"{path}: forwarders: expected a list of {{domain or address, name}}")
+        return ()
+    found = []
+    for entry in data:
+        if not isinstance(entry, dict) or not (entry.get("domain") or entry.get("address")):
+            problems.append(f"{_at(path, data)}: forwarders: each entry needs a domain or an address, and a name")
+            continue
+        found.append(Forwarder(name=str(entry.get("name", "")), domain=str(entry.get("domain", "")).lower(),
+                               address=str(entry.get("address", "")).lower()))
+    return tuple(found)
+
+
+
+_RULE_KEYS = {"name", "description", "mailboxes", "when", "then", "to", "signpost", "signpost_to", "needs",
+              "explanation", "template"}
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(str(item) for item in value)
+
+
+def _rules(path: Path, data: Any, bodies: dict[str, Body], mailboxes: dict[str, str],
+           signals: dict[str, Signal], problems: list[str]) -> list[Rule]:
+    if not isinstance(data, list) or not data:
+        problems.append(f"{path}: rules: expected a list of rules")
+        return []
+    rules: list[Rule] = []
+    known_conditions = set(FACTS) | set(signals)
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            problems.append(f"{path}:{line_of(data)}: rules[{index}]: expected a mapping with name, when and then")
+            continue
+        name = str(entry.get("name", f"rule-{index + 1}"))
+        at = f"{path}:{entry.line}: rule {name}"
+        for key in sorted(set(entry) - _RULE_KEYS):
+            problems.append(f"{at}: {key}: unknown key (known: {', '.join(sorted(_RULE_KEYS))})")
+        when = entry.get("when") or {}
+        if not isinstance(when, dict):
+            problems.append(f"{at}: when: expected a mapping with all, any and/or none")
+            when = {}
+        for key in sorted(set(when) - {"all", "any", "none"}):
+            problems.append(f"{at}: when.{key}: expected all, any or none")
+        groups = {key: _names(when.get(key)) for key in ("all", "any", "none")}
+        for key, names in groups.items():
+            for condition in names:
+                if condition not in known_conditions:
+                    problems.append(f"{at}: when.{key}: unknown signal or fact {condition!r} "
+                                    f"(facts: {', '.join(FACTS)}; signals: {', '.join(sorted(signals)) or 'none'})")
+        for mailbox in _names(entry.get("mailboxes")):
+            if mailbox not in mailboxes:
+                problems.append(f"{at}: mailboxes: unknown mailbox {mailbox!r} (known: {', '.join(mailboxes)})")
+        try:
+            action = Action(entry.get("then"))
+        except ValueError:
+            problems.append(f"{at}: then: expected one of {', '.join(a.value for a in Action)}, got {entry.get('then')!r}")
+            continue
+        rule = Rule(
+            name=name, description=str(entry.get("description", "")), action=action, line=entry.line,
+            mailboxes=_names(entry.get("mailboxes")), all_of=groups["all"], any_of=groups["any"], none_of=groups["none"],
+            to=entry.get("to"), signpost=str(entry.get("signpost", "")), signpost_to=entry.get("signpost_to"),
+            needs=_names(entry.get("needs")), explanation=" ".join(str(entry.get("explanation", "")).split()),
+            template=str(entry.get("template", "")),
+        )
+        _check_rule(at, rule, bodies, problems)
+        for earlier in rules:
+            if earlier.always_fires() or earlier.conditions() == rule.conditions():
+                problems.append(f"{at} can never fire: rule {earlier.name} (line {earlier.line}) always decides first")
+                break
+        if any(earlier.name == name for earlier in rules):
+            problems.append(f"{at}: another rule has this name; every rule needs its own")
+        rules.append(rule)
+    return rules
+
+
+def _check_rule(at: str, rule: Rule, bodies: dict[str, Body], problems: list[str]) -> None:
+    """What each decision needs: a known target body, a known signpost, known needs."""
+    if rule.action is Action.REDIRECT:
+        if rule.to not in bodies:
+            problems.append(f"{at}: to: a redirect needs a body of the directory (known: {', '.join(bodies)}), got {rule.to!r}")
+    elif rule.to is not None:
+        problems.append(f"{at}: to: only a redirect has a target body")
+    if rule.action is Action.SIGNPOST and rule.signpost not in SIGNPOSTS:
+        problems.append(f"{at}: signpost: expected one of {', '.join(SIGNPOSTS)}, got {rule.signpost!r}")
+    if rule.signpost_to is not None and rule.signpost_to not in bodies:
+        problems.append(f"{at}: signpost_to: unknown body {rule.signpost_to!r}")
+    for need in rule.needs:
+        if need not in NEEDS:
+            problems.append(f"{at}: needs: expected some of {', '.join(NEEDS)}, got {need!r}")
+    if rule.action is Action.REQUEST_DETAILS and not rule.needs:
+        problems.append(f"{at}: needs: a request for details must say what it asks for ({', '.join(NEEDS)})")

@@ -1,0 +1,44 @@
+"""YAML that remembers where each mapping and list began, so every mistake names its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LocatedDict(dict):
+    """A YAML mapping with the line it started on."""
+
+    line = 0
+
+
+class LocatedList(list):
+    """A YAML sequence with the line it started on."""
+
+    line = 0
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_located_mapping(self, node, deep=False):
+        mapping = LocatedDict(self.construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+    def construct_located_sequence(self, node, deep=False):
+        sequence = LocatedList(self.construct_sequence(node, deep=True))
+        sequence.line = node.start_mark.line + 1
+        return sequence
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_located_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_located_sequence)
+
+
+def load_located(text: str) -> Any:
+    """Parse YAML text; mappings and lists carry `.line`. Raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_Loader)
+
+
+def line_of(node: Any) -> int | str:
+    return getattr(node, "line", "?")
