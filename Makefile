@@ -21,7 +21,7 @@ demo: venv
 test: venv test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started).
+# Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started), and faketime.
 test-deps:
 	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -29,6 +29,16 @@ test-deps:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
 	  else \
 	    echo "dovecot is not installed and this is not root: IMAP tests will be skipped (run 'sudo apt-get install dovecot-imapd')"; \
+	  fi; \
+	fi
+	@# libfaketime runs the test Dovecot's clock ahead, so that it keeps the corpus's future INTERNALDATEs.
+	@if [ -z "$$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing faketime for the IMAP tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }; \
+	  else \
+	    echo "faketime is not installed and this is not root: tests delivering future-dated mail will be skipped (run 'sudo apt-get install faketime')"; \
 	  fi; \
 	fi
 	@if [ -z "$$MAILBOT_TEST_POSTGRES_URL" ] && [ "$$CI" != "true" ]; then \

@@ -91,10 +91,28 @@ def _own_secret(sessions: sessionmaker[Session]) -> bytes:
 def template_problems(app: App) -> list[str]:
     """Every mistake in the deployment's templates, rendered with a sample case of each of its bodies."""
     problems = app.templates.check(_samples(app))
-    available = set(app.templates.kinds_available())
-    problems += [f"{app.settings.templates_dir / app.settings.deployment}: no template for {kind.value} "
-                 f"({kind.value}.txt.j2 here or in common/)" for kind in REQUIRED_KINDS if kind not in available]
+    available = {kind.value for kind in app.templates.kinds_available()}
+    folder = app.settings.templates_dir / app.settings.deployment
+    problems += [f"{folder}: no template for {kind.value} ({kind.value}.txt.j2 here or in common/)"
+                 for kind in REQUIRED_KINDS if kind.value not in available]
+    for rule in app.ruleset.rules:
+        for name in _kinds_of(rule):
+            if name not in available:
+                problems.append(f"{app.ruleset.path}:{rule.line}: rule {rule.name}: template {name!r} does not exist "
+                                f"in {folder} or common/ (available: {', '.join(sorted(available))})")
     return problems
+
+
+def _kinds_of(rule) -> list[str]:
+    """The templates a rule's decision sends with (its own `template`, else the kind of its action)."""
+    from mailbot.cases.letters import COMPLAINANT_KIND
+
+    if rule.action not in COMPLAINANT_KIND:
+        return []
+    names = [rule.template or COMPLAINANT_KIND[rule.action].value]
+    if rule.action.value == "redirect":
+        names.append(Kind.REDIRECT.value)
+    return names
 
 
 def _samples(app: App) -> list[dict]:

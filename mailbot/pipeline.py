@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,15 +13,15 @@ from sqlalchemy.orm import Session
 from mailbot.app import App
 from mailbot.cases import audit
 from mailbot.cases.opening import open_case
-from mailbot.db.models import Case, InboundMessage
+from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
-from mailbot.outbox.context import letter_context
-from mailbot.outbox.kinds import Kind
+from mailbot.cases.letters import send_letters
+from mailbot.clock import LONDON
 from mailbot.outbox.message_ids import is_ours
-from mailbot.outbox.queue import enqueue
+from mailbot.settings import MailboxSettings
 from mailbot.parse import parse_message
 from mailbot.parse.message import Message
-from mailbot.triage import Action, Decision, Known, evaluate
+from mailbot.triage import Action, Decision, Hit, Known, evaluate
 
 log = logging.getLogger("mailbot.pipeline")
 decision_log = logging.getLogger("mailbot.triage")
@@ -76,51 +76,48 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         audit.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")
         log.warning("message %s in %s is unreadable, quarantined: %s", inbound.id, inbound.mailbox, error)
         return Outcome(inbound.id, Action.QUARANTINE.value, None, (str(error),))
-    decision = evaluate(message, inbound.mailbox, app.ruleset, _known(app, message))
+    decision = evaluate(message, inbound.mailbox, app.ruleset, _known(app, message, inbound))
     decision_log.info("%s in %s: %s (%s)", message.message_id or f"message {inbound.id}", inbound.mailbox,
-                      decision.action.value, "; ".join(decision.reasons))
+                      decision.action.value, decision.why)
     if not decision.opens_case:
         inbound.status = "ignored"
-        audit.record(session, at=now, action="mail-ignored", message_id=inbound.id, reason="; ".join(decision.reasons),
-                     detail={"rules": decision.rules, "message_id": message.message_id})
+        audit.record(session, at=now, action="mail-ignored", message_id=inbound.id, reason=decision.why,
+                     detail={"rules": decision.rules, "message_id": message.message_id, "hits": decision.reasons})
         return Outcome(inbound.id, decision.action.value, None, tuple(decision.reasons))
-    case = open_case(session, decision=decision, message=message, inbound=inbound,
+    decision, mailbox = _transfer_inside(app, decision, inbound.mailbox)
+    case = open_case(session, decision=decision, message=message, inbound=inbound, mailbox=mailbox.name,
                      body=app.ruleset.bodies[decision.body], now=now)
     session.flush()
     session.refresh(case, ["deadlines"])
-    _send_letters(app, session, case, message, decision, inbound, now=now)
+    send_letters(app, session, case=case, message=message, decision=decision, inbound=inbound, mailbox=mailbox, now=now)
     inbound.status = "processed"
     return Outcome(inbound.id, decision.action.value, case.ref, tuple(decision.reasons))
 
 
-def _known(app: App, message: Message) -> Known:
+def _known(app: App, message: Message, inbound: InboundMessage) -> Known:
+    own_mail = ""
     if message.message_id and is_ours(app.secret, message.message_id):
-        return Known(own_mail=f"Message-ID {message.message_id} is signed by this mailbot")
-    if message.sender in app.own_addresses:
-        return Known(own_mail=f"sent from our own mailbox address {message.sender}")
-    return Known()
+        own_mail = f"Message-ID {message.message_id} is signed by this mailbot"
+    elif message.sender in app.own_addresses:
+        own_mail = f"sent from our own mailbox address {message.sender}"
+    return Known(own_mail=own_mail, received=inbound.received_at.astimezone(LONDON).date(),
+                 own_addresses=frozenset(app.own_addresses))
 
 
-def _send_letters(app: App, session: Session, case: Case, message: Message, decision: Decision,
-                  inbound: InboundMessage, *, now: datetime) -> None:
-    """The mail a new case sends: the acknowledgement, and the staff-notification."""
-    mailbox = app.settings.mailbox(inbound.mailbox)
-    body = app.ruleset.bodies[decision.body]
-    threading = {"in_reply_to": message.message_id,
-                 "references": tuple(message.references) + ((message.message_id,) if message.message_id else ())}
-    common = {"templates": app.templates, "secret": app.secret, "case": case, "cause": f"in-{inbound.id}",
-              "from_address": mailbox.address, "reply_to": mailbox.address, "mailbox": mailbox.name, "now": now}
-    if decision.action is Action.NEW_CASE and case.complainant_email:
-        enqueue(session, kind=Kind.ACKNOWLEDGEMENT, to=[case.complainant_email], from_name=body.name,
-                context=_context(app, Kind.ACKNOWLEDGEMENT, case, body, mailbox, message, decision), **threading, **common)
-    if mailbox.staff:
-        enqueue(session, kind=Kind.STAFF_NOTIFICATION, to=list(mailbox.staff), from_name=f"mailbot ({body.name})",
-                context=_context(app, Kind.STAFF_NOTIFICATION, case, body, mailbox, message, decision), **threading, **common)
-    else:
-        audit.record(session, at=now, action="no-staff", case_id=case.id,
-                     reason=f"mailbox {mailbox.name} lists no staff: nobody was notified of {case.ref}")
+def _transfer_inside(app: App, decision: Decision, mailbox_name: str) -> tuple[Decision, MailboxSettings]:
+    """A redirect to a body whose mailbox this installation watches is an internal transfer: no mail.
 
-
-def _context(app, kind, case, body, mailbox, message, decision) -> dict:
-    return letter_context(kind=kind.value, deployment=app.settings.deployment, case=case, body=body,
-                          mailbox=mailbox, message=message, decision=decision)
+    The case opens at that body, in its mailbox, as a new case (acknowledged from there).
+    """
+    here = app.settings.mailbox(mailbox_name)
+    if decision.action is not Action.REDIRECT:
+        return decision, here
+    target_mailbox = app.ruleset.mailbox_of(decision.redirected_to)
+    watched = {mailbox.name: mailbox for mailbox in app.settings.mailboxes}
+    if target_mailbox not in watched:
+        return decision, here
+    hit = Hit("internal-transfer", f"{decision.redirected_to} is watched here ({target_mailbox}): the case moves, "
+                                   "no mail goes out", kind="fact")
+    moved = replace(decision, action=Action.NEW_CASE, body=decision.redirected_to, redirected_to=None,
+                    hits=decision.hits + (hit,))
+    return moved, watched[target_mailbox]

@@ -25,12 +25,12 @@ _STATUS = {
 
 
 def open_case(session: Session, *, decision: Decision, message: Message, inbound: InboundMessage,
-              body: Body, now: datetime) -> Case:
+              mailbox: str, body: Body, now: datetime) -> Case:
     """Make the case a person's message leaves, in the caller's transaction, and log why."""
     year = inbound.received_at.astimezone(LONDON).year
     case = Case(
         ref=next_reference(session, body.reference_prefix, year),
-        mailbox=inbound.mailbox, body=body.id, status=_STATUS[decision.action],
+        mailbox=mailbox, body=body.id, status=_STATUS[decision.action],
         redirected_to=decision.redirected_to,
         complainant_name=decision.complainant_name, complainant_email=decision.complainant_email,
         anonymous=decision.anonymous, third_party=decision.third_party, review=decision.review,
@@ -44,8 +44,8 @@ def open_case(session: Session, *, decision: Decision, message: Message, inbound
         due = working_days_due(inbound.received_at, body.first_contact_working_days, body.office_hours)
         session.add(Deadline(case_id=case.id, kind=FIRST_CONTACT, due=due))
     audit.record(session, at=now, action="case-opened", case_id=case.id, message_id=inbound.id,
-                 reason="; ".join(decision.reasons),
+                 reason=decision.why,
                  detail={"decision": decision.action.value, "rules": decision.rules, "status": case.status,
-                         "message_id": message.message_id})
+                         "message_id": message.message_id, "hits": decision.reasons, "trace": list(decision.trace)})
     audit.log.info("case %s opened at %s (%s) for %s", case.ref, body.id, decision.action.value, message.message_id)
     return case

@@ -8,10 +8,14 @@ from pathlib import Path
 import click
 
 from mailbot.app import load_app
-from mailbot.commands.options import EXIT_CONFIG, config_option, reports_config_errors
+from mailbot.clock import LONDON, Clock
+from mailbot.commands.options import EXIT_CONFIG, config_option, now_option, reports_config_errors
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
 from mailbot.triage import Action, Known, evaluate
+
+_SENT_TO_COMPLAINANT = {Action.NEW_CASE: "acknowledgement", Action.REQUEST_DETAILS: "request-details",
+                        Action.REDIRECT: "redirect-notice", Action.SIGNPOST: "signpost"}
 
 
 @click.command()
@@ -19,14 +23,17 @@ from mailbot.triage import Action, Known, evaluate
 @config_option
 @click.option("--mailbox", "mailbox_name", metavar="NAME",
               help="The mailbox it arrived in (default: the config's first mailbox).")
-@click.option("--explain", is_flag=True, help="Also print every signal and rule that fired, and what parse read.")
+@click.option("--explain", is_flag=True,
+              help="Also print every fact and signal that fired with the text it matched, every rule tried, and what parse read.")
+@now_option
 @reports_config_errors
-def triage(file, config_path, mailbox_name, explain):
+def triage(file, config_path, mailbox_name, explain, now):
     """Print the decision for one message, the rules that decided it and what would be sent.
 
-    Reads no mailbox, writes no database, sends nothing.
+    Reads no mailbox, writes no database, sends nothing. --now sets the day
+    of receipt (for review windows); default: today.
     """
-    app = load_app(config_path, database=False)
+    app = load_app(config_path, database=False, clock=Clock(now))
     names = [mailbox.name for mailbox in app.settings.mailboxes] or list(app.ruleset.mailboxes)
     mailbox_name = mailbox_name or names[0]
     if mailbox_name not in app.ruleset.mailboxes:
@@ -39,34 +46,58 @@ def triage(file, config_path, mailbox_name, explain):
         click.echo(f"decision: quarantine\nreason: unreadable: {error}")
         return
     own = f"sent from our own mailbox address {message.sender}" if message.sender in app.own_addresses else ""
-    decision = evaluate(message, mailbox_name, app.ruleset, Known(own_mail=own))
+    known = Known(own_mail=own, received=app.clock.now().astimezone(LONDON).date(),
+                  own_addresses=frozenset(app.own_addresses))
+    decision = evaluate(message, mailbox_name, app.ruleset, known)
     body = app.ruleset.bodies[decision.body]
-    click.echo(f"decision: {decision.action.value}")
+    click.echo(f"decision: {decision.action.value}" + (f" -> {decision.redirected_to}" if decision.redirected_to else ""))
+    click.echo(f"rule: {decision.rule}")
     click.echo(f"body: {body.id} ({body.name})")
-    click.echo(f"complainant: {decision.complainant_name or '-'} <{decision.complainant_email or '-'}>")
-    click.echo("rules:")
-    for hit in decision.hits:
-        click.echo(f"  {hit}")
+    click.echo(f"complainant: {decision.complainant_name or '-'} <{decision.complainant_email or '-'}>"
+               f"{'  anonymous' if decision.anonymous else ''}{'  third party' if decision.third_party else ''}")
+    if decision.review is not None:
+        click.echo(f"review: outcome letter {decision.review['outcome_date'] or 'date not found'}, "
+                   f"in time: {decision.review['in_time']}")
+    click.echo(f"missing: {', '.join(decision.missing) or 'nothing'}")
     click.echo("would send:")
     for line in _would_send(app, mailbox_name, decision):
         click.echo(f"  {line}")
     if explain:
-        click.echo("parsed:")
-        click.echo(f"  from: {message.display_name!r} <{message.sender}>  reply-to: {message.reply_to or '-'}")
-        click.echo(f"  subject: {message.subject!r}  message-id: {message.message_id or '-'}")
-        click.echo(f"  automatic signals: {'; '.join(message.automatic.reasons()) or 'none'}")
-        click.echo(f"  attachments: {', '.join(a.filename for a in message.attachments) or 'none'}")
-        click.echo(f"  repaired: {'; '.join(message.defects) or 'nothing'}")
-        click.echo(f"  text: {len(message.text)} characters")
+        _explain(message, decision)
 
 
 def _would_send(app, mailbox_name: str, decision) -> list[str]:
-    if decision.action is not Action.NEW_CASE:
+    if not decision.opens_case:
         return ["nothing"]
-    lines = [f"acknowledgement to {decision.complainant_email}"] if decision.complainant_email else []
+    lines = []
+    if decision.action is Action.REDIRECT:
+        target = app.ruleset.bodies[decision.redirected_to]
+        if app.ruleset.mailbox_of(target.id) in {mailbox.name for mailbox in app.settings.mailboxes}:
+            return [f"nothing: an internal transfer to {target.id}, acknowledged from there"]
+        lines.append(f"redirect to {target.address} (the original attached)")
+    kind = _SENT_TO_COMPLAINANT[decision.action]
+    lines.append(f"{kind} to {decision.complainant_email}" if decision.complainant_email else f"no {kind}: no address")
     try:
         staff = app.settings.mailbox(mailbox_name).staff
     except KeyError:
         staff = ()
     lines.append(f"staff-notification to {', '.join(staff)}" if staff else "no staff-notification (no staff listed)")
     return lines
+
+
+def _explain(message, decision) -> None:
+    click.echo("facts and signals:")
+    for hit in decision.hits:
+        if hit.kind != "rule":
+            click.echo(f"  [{hit.kind}] {hit}")
+    click.echo("rules tried, in order:")
+    for line in decision.trace:
+        click.echo(f"  {line}")
+    click.echo("parsed:")
+    click.echo(f"  from: {message.display_name!r} <{message.sender}>  reply-to: {message.reply_to or '-'}")
+    click.echo(f"  subject: {message.subject!r}  message-id: {message.message_id or '-'}")
+    click.echo(f"  automatic signals: {'; '.join(message.automatic.reasons()) or 'none'}")
+    click.echo(f"  attachments: {', '.join(a.filename for a in message.attachments) or 'none'}")
+    click.echo(f"  forwarded: {message.forwarded.layout + ' from ' + message.forwarded.sender if message.forwarded else 'no'}")
+    click.echo(f"  repaired: {'; '.join(message.defects) or 'nothing'}")
+    click.echo(f"  text: {len(message.text)} characters")

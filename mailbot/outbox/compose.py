@@ -1,8 +1,15 @@
 """Composing one outgoing message: a rendered template plus our headers, as the exact bytes to store and send.
 
-The output is a pure function of the inputs (the multipart boundary is derived
-from the Message-ID and the content), so the bytes stored in the outbox row
-are the bytes sent, on the first attempt and on every retry.
+The output is a pure function of the inputs (the multipart boundaries are
+derived from the Message-ID and the content), so the bytes stored in the
+outbox row are the bytes sent, on the first attempt and on every retry.
+
+A message that carries another one (a redirect carries the complaint) is
+multipart/mixed: our text first, then the original as a `message/rfc822` part
+whose body is the original's own bytes. The standard library would parse and
+re-write an attached message (refolding headers, re-encoding parts), so the
+part is generated around a placeholder and the original's bytes are put in
+its place afterwards, untouched.
 """
 
 from __future__ import annotations
@@ -21,10 +28,13 @@ from email.utils import format_datetime, unquote
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.templates import Rendered, TemplateSet
 
-__all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "parse_address"]
+__all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "needs_8bitmime", "parse_address",
+           "wire_form"]
 
 _NAMED_ADDRESS = re.compile(r"\s*(.*?)\s*<([^<>]*)>\s*", re.DOTALL)
 _ADDR_SPEC = re.compile(r'[^@\s<>,;"]+@[^@\s<>,;"]+')
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+ATTACHED_FILENAME = "original-message.eml"
 
 # Exchange honours this and sends no out-of-office or auto-reply to our mail;
 # delivery reports (DR, NDR) are deliberately not suppressed: bounces are recorded.
@@ -75,14 +85,26 @@ _OWN_HEADERS = frozenset(name.lower() for name in (
 def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str],
             cc: Sequence[str] = (), reply_to: str | None, message_id: str, date: datetime,
             case_ref: str | None, in_reply_to: str | None = None, references: Sequence[str] = (),
-            extra_headers: Mapping[str, str] | None = None) -> bytes:
+            extra_headers: Mapping[str, str] | None = None,
+            attached_message: bytes | None = None) -> bytes:
     """The message as bytes (CRLF line ends, UTF-8): text/plain, or text and HTML as alternatives.
 
     Addresses are `Name <address>` or bare; `message_id` is used exactly as
     given, with its angle brackets; `date` must be aware. `Auto-Submitted` is
     `auto-replied` for kinds that answer a message, else `auto-generated`.
-    `extra_headers` may not replace a header compose sets itself. Raises
-    ValueError for a malformed address, a naive date or a clashing extra header.
+    `extra_headers` may not replace a header compose sets itself.
+
+    `attached_message` (the raw bytes of a received message) makes the result
+    multipart/mixed: the text (and HTML) first, then that message attached as
+    `message/rfc822`, byte for byte as given. The one change is to line ends
+    the wire requires: a bare LF (a Maildir file) becomes CRLF; input that is
+    already CRLF, as IMAP gives it, is attached unchanged. Its
+    Content-Transfer-Encoding says what it holds (7bit, 8bit, or binary for
+    NUL, a bare CR or a line over 998 octets); 8bit needs a server with
+    8BITMIME (see `needs_8bitmime`).
+
+    Raises ValueError for a malformed address, a naive date, a clashing extra
+    header or an empty attached message.
     """
     kind = Kind(kind)
     if date.tzinfo is None:
@@ -116,14 +138,42 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
             raise ValueError(f"extra header {name!r} would replace one compose sets itself")
         message[name] = value
 
+    original = None if attached_message is None else wire_form(attached_message)
+    if original is not None and not original.strip():
+        raise ValueError("the attached message is empty")
+    avoid = original or b""
     message.set_content(rendered.text, subtype="plain", charset="utf-8",
                         cte=_transfer_encoding(rendered.text))
     if rendered.html is not None:
         message.add_alternative(rendered.html, subtype="html", charset="utf-8",
                                 cte=_transfer_encoding(rendered.html))
-        message.set_boundary(_boundary(message_id, rendered))
-    message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
-    return message.as_bytes(policy=POLICY)
+        message.set_boundary(_boundary(message_id, rendered, avoid=avoid))
+    if original is None:
+        message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
+        return message.as_bytes(policy=POLICY)
+
+    message.make_mixed()                      # moves the text (or the alternatives) into the first part
+    message.get_payload(0)["Content-Language"] = "en-GB"
+    placeholder = _placeholder(message_id, rendered, original)
+    message.attach(_attachment_part(placeholder, transfer_encoding=_attached_encoding(original)))
+    message.set_boundary(_boundary(message_id, rendered, avoid=avoid, salt="mixed"))
+    message["Content-Language"] = "en-GB"
+    framed = message.as_bytes(policy=POLICY)
+    marker = placeholder.encode("ascii")
+    if framed.count(marker) != 1:
+        raise AssertionError("the attachment placeholder was not written exactly once")
+    # The CRLF after the placeholder belongs to the closing delimiter, so the part's body is `original` exactly.
+    return framed.replace(marker, original)
+
+
+def wire_form(raw: bytes) -> bytes:
+    """`raw` with every bare LF made CRLF, and nothing else changed: what an attached message becomes."""
+    return _BARE_LF.sub(b"\r\n", raw)
+
+
+def needs_8bitmime(raw: bytes) -> bool:
+    """Whether composed bytes hold 8-bit octets, so the SMTP MAIL command needs BODY=8BITMIME."""
+    return not raw.isascii()
 
 
 def parse_address(text: str) -> Address:
@@ -155,13 +205,46 @@ def _transfer_encoding(text: str) -> str:
     return "quoted-printable"
 
 
-def _boundary(message_id: str, rendered: Rendered) -> str:
-    """A boundary fixed by the content, that occurs in none of the parts."""
+def _boundary(message_id: str, rendered: Rendered, *, avoid: bytes = b"", salt: str = "") -> str:
+    """A boundary fixed by the content, that occurs in none of the parts (nor in `avoid`)."""
     seed = "\0".join((message_id, rendered.subject, rendered.text, rendered.html or ""))
+    if salt:
+        seed += f"\0{salt}"
+    if avoid:
+        seed += "\0" + hashlib.sha256(avoid).hexdigest()
     counter = 0
     while True:
         digest = hashlib.sha256(f"{seed}\0{counter}".encode("utf-8", "surrogatepass")).hexdigest()
         boundary = f"=_mailbot_{digest[:32]}"
-        if boundary not in rendered.text and boundary not in (rendered.html or ""):
+        if (boundary not in rendered.text and boundary not in (rendered.html or "")
+                and boundary.encode("ascii") not in avoid):
             return boundary
         counter += 1
+
+
+def _placeholder(message_id: str, rendered: Rendered, original: bytes) -> str:
+    """A line that occurs nowhere else in the message, to be replaced by the attached bytes."""
+    digest = hashlib.sha256(b"placeholder\0" + message_id.encode("utf-8", "surrogatepass")
+                            + b"\0" + original).hexdigest()
+    placeholder = f"mailbot-attached-message-{digest}"
+    assert placeholder not in rendered.text and placeholder not in (rendered.html or "")
+    return placeholder
+
+
+def _attachment_part(placeholder: str, *, transfer_encoding: str) -> EmailMessage:
+    """The message/rfc822 part, holding `placeholder` where the original's bytes will go."""
+    part = EmailMessage(policy=POLICY)
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Disposition"] = f'attachment; filename="{ATTACHED_FILENAME}"'
+    part["Content-Description"] = "The message as it was received"
+    part["Content-Transfer-Encoding"] = transfer_encoding
+    part.set_payload(placeholder)   # a str payload of message/rfc822 is written out as it is
+    return part
+
+
+def _attached_encoding(original: bytes) -> str:
+    """The Content-Transfer-Encoding a message/rfc822 body may carry (RFC 2046 5.2.1): never base64."""
+    lines = original.split(b"\r\n")
+    if b"\0" in original or b"\r" in original.replace(b"\r\n", b"") or any(len(line) > 998 for line in lines):
+        return "binary"
+    return "7bit" if original.isascii() else "8bit"

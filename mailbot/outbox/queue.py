@@ -29,7 +29,7 @@ def bare(address: str) -> str:
 def enqueue(session: Session, *, templates: TemplateSet, secret: bytes, kind: Kind, context: dict,
             case: Case | None, cause: str, from_name: str, from_address: str, to: list[str],
             reply_to: str | None, in_reply_to: str = "", references: tuple[str, ...] = (),
-            mailbox: str, now: datetime) -> OutboxMessage | None:
+            mailbox: str, now: datetime, attached_message: bytes | None = None) -> OutboxMessage | None:
     """Compose one message and store it to send; None when it was stored already or is held back.
 
     `cause` names what the message answers (the inbound message, a deadline):
@@ -51,7 +51,7 @@ def enqueue(session: Session, *, templates: TemplateSet, secret: bytes, kind: Ki
     rendered = templates.render(kind, context)
     raw = compose(rendered, kind=kind, from_addr=formataddr((from_name, from_address)), to=list(to),
                   reply_to=reply_to, message_id=message_id, date=now, case_ref=case.ref if case else None,
-                  in_reply_to=in_reply_to or None, references=list(references))
+                  in_reply_to=in_reply_to or None, references=list(references), attached_message=attached_message)
     row = OutboxMessage(dedup_key=dedup_key, message_id=message_id, kind=kind.value,
                         case_id=case.id if case else None, mailbox=mailbox, envelope_from=from_address,
                         recipients=recipients, raw=raw, sha256=hashlib.sha256(raw).hexdigest(),

@@ -55,6 +55,38 @@ class AutomaticSignals:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """The original complaint recovered from a forward, and why parse believes it is one.
+
+    Parse records what it found; triage decides whom to trust (an IOPC form
+    layout can be typed by anyone, a bare Outlook header block also sits
+    above replies). `explicit` is False when nothing but the layout says
+    "forward": triage then needs evidence of its own (a known forwarder).
+    """
+
+    layout: str                     # where the original was found: "iopc-form" | "attached-message" | "gmail" | "outlook"
+    sender: str                     # the original writer's address, lower-case bare; "" when none was found
+    display_name: str               # their name as written; "" when none
+    subject: str                    # the original's subject (for the IOPC form: the form mail's subject)
+    date: str                       # as written: "Sent:" / "Date:" line, the form's "Submitted:", the attached Date:
+    text: str                       # the original complaint only (for the form: its complaint answers, "Label: answer" lines)
+    fields: tuple[tuple[str, str], ...] = ()   # labelled fields in order: the form's, or the inline header block's
+    cover_note: str = ""            # what the sender of the mail we received wrote above the forwarded part
+    evidence: tuple[str, ...] = ()  # why this is read as a forward, each naming what matched (or was missing)
+    explicit: bool = True           # False when no forward marker was found (bare Outlook block, unmarked attachment)
+    attachments: tuple[Attachment, ...] = ()   # the original's own, where known (an attached message's)
+    message_id: str = ""            # the original's Message-ID, where known (an attached message's)
+
+    def field(self, label: str) -> str:
+        """The first field of that label (case-insensitive), or ""."""
+        wanted = " ".join(label.lower().split())
+        for name, value in self.fields:
+            if " ".join(name.lower().split()) == wanted:
+                return value
+        return ""
+
+
+@dataclass(frozen=True)
 class Message:
     """One received email, reduced to what the later stages need.
 
@@ -80,6 +112,7 @@ class Message:
     automatic: AutomaticSignals = field(default_factory=AutomaticSignals)
     headers: tuple[tuple[str, str], ...] = ()   # every header, decoded, in order
     defects: tuple[str, ...] = ()   # what was repaired to read it (charset, boundary ...)
+    forwarded: Forwarded | None = None   # the original inside a forward, when parse found one
 
     def header(self, name: str) -> str:
         """The first header of that name (case-insensitive), or ""."""

@@ -3,7 +3,9 @@
 The stdlib `email` package (with `policy.default`) splits the MIME tree and
 picks the body; mail-parser decodes headers and addresses. The modules
 beside this one each do one part of the reading: `headers`, `body`,
-`text` (charsets and HTML), `attachments`, `automatic`, `defects`.
+`text` (charsets and HTML), `attachments`, `automatic`, `defects`, and
+`forwards` (the original inside a forward, which may be attached mail,
+read by this same function one level deeper).
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value
+from functools import partial
 
 from mailbot.errors import UnreadableMail
 from mailbot.parse.attachments import attachments
 from mailbot.parse.automatic import automatic_signals
 from mailbot.parse.body import read_body
 from mailbot.parse.defects import structural_defects
+from mailbot.parse.forwards import find_forwarded
 from mailbot.parse.headers import Headers
 from mailbot.parse.message import Message
 from mailbot.parse.policy import PARSE_POLICY
 from mailbot.parse.text import storable
 
 _PARSER = BytesParser(policy=PARSE_POLICY)
+# Attached messages read inside attached messages: a forward of a redirect of a
+# forward is plausible; deeper nesting is someone's experiment, not a complaint.
+MAX_ATTACHED_DEPTH = 3
 
 
 def parse_message(raw: bytes) -> Message:
@@ -33,20 +40,24 @@ def parse_message(raw: bytes) -> Message:
     `defects`. Raises `UnreadableMail`, and nothing else, when nothing
     readable can be made of the bytes: the caller quarantines them.
     """
+    return _read(raw, depth=0)
+
+
+def _read(raw: bytes, *, depth: int) -> Message:
     try:
-        return _parse(bytes(raw))
+        return _parse(bytes(raw), depth=depth)
     except UnreadableMail:
         raise
     except Exception as error:
-        # The one broad except of parse, on purpose: the bytes are a
-        # stranger's, and a library that trips over them (the stdlib email
-        # package has had many such bugs) must cost one quarantined message,
-        # not the mailbox.
+        # A broad except on purpose (parse's only other one guards forward
+        # recovery): the bytes are a stranger's, and a library that trips
+        # over them (the stdlib email package has had many such bugs) must
+        # cost one quarantined message, not the mailbox.
         reason = f"the email libraries failed on it: {type(error).__name__}: {error}"
         raise UnreadableMail(reason) from error
 
 
-def _parse(raw: bytes) -> Message:
+def _parse(raw: bytes, *, depth: int) -> Message:
     if not raw.strip():
         raise UnreadableMail("empty message")
     mime = _PARSER.parsebytes(raw)
@@ -60,6 +71,15 @@ def _parse(raw: bytes) -> Message:
     return_path = headers.return_path()
     if not sender and not body.text:
         raise UnreadableMail("no From address and no readable text")
+    subject = headers.first("Subject")
+    forwarded, forward_defects = find_forwarded(
+        mime,
+        subject=subject,
+        text=body.text,
+        content_type=content_type,
+        mailbot_kind=headers.first("X-Mailbot-Kind"),
+        read_attached=partial(_read, depth=depth + 1) if depth < MAX_ATTACHED_DEPTH else None,
+    )
     return Message(
         message_id=(headers.message_ids("Message-ID") or ("",))[0],
         sender=sender,
@@ -67,7 +87,7 @@ def _parse(raw: bytes) -> Message:
         reply_to=headers.first_address("Reply-To"),
         to=tuple(address for _, address in headers.addresses("To")),
         cc=tuple(address for _, address in headers.addresses("Cc")),
-        subject=headers.first("Subject"),
+        subject=subject,
         date_header=headers.first("Date"),
         text=body.text,
         html=body.html,
@@ -83,7 +103,8 @@ def _parse(raw: bytes) -> Message:
             report_type=report_type,
         ),
         headers=headers.items,
-        defects=tuple(dict.fromkeys([*body.defects, *structural_defects(mime)])),
+        defects=tuple(dict.fromkeys([*body.defects, *structural_defects(mime), *forward_defects])),
+        forwarded=forwarded,
     )
 
 

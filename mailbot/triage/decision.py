@@ -63,6 +63,7 @@ class Decision:
     template: str = ""
     forwarded_by: dict | None = None    # {"name", "address", "layout"} when it reached us forwarded
     trace: tuple[str, ...] = ()
+    grounds: tuple[Hit, ...] = ()       # the facts and signals the deciding rule relied on
 
     @property
     def rules(self) -> list[str]:
@@ -78,6 +79,14 @@ class Decision:
     @property
     def reasons(self) -> list[str]:
         return [str(hit) for hit in self.hits]
+
+    @property
+    def why(self) -> str:
+        """One line for the log and the event record: the deciding rule and what it relied on."""
+        decisive = next((hit for hit in reversed(self.hits) if hit.kind == "rule"), None)
+        parts = [str(decisive)] if decisive else []
+        parts += [str(hit) for hit in self.grounds]
+        return "; ".join(parts)
 
     @property
     def opens_case(self) -> bool:

@@ -45,6 +45,8 @@ def evaluate(message: Message, mailbox: str, ruleset: RuleSet, known: Known = Kn
     if guard:
         hits.append(guard)
     hits.append(Hit(decided.name, decided.description, kind="rule"))
+    relied_on = set(decided.all_of) | set(decided.any_of)
+    grounds = tuple(hit for hit in hits if hit.kind != "rule" and (hit.rule in relied_on or hit is guard))
     review = None
     if "review-request" in facts:
         review = review_record(view.full_text, ruleset.policy, received=known.received or date.max)
@@ -59,6 +61,7 @@ def evaluate(message: Message, mailbox: str, ruleset: RuleSet, known: Known = Kn
         missing=missing_items(view, ruleset.policy), review=review,
         signpost=decided.signpost, signpost_to=decided.signpost_to, needs=decided.needs,
         explanation=decided.explanation, template=decided.template, forwarded_by=forwarded_by, trace=tuple(trace),
+        grounds=grounds,
     )
 
 

@@ -66,12 +66,11 @@ def test_check_names_file_and_line_of_a_broken_rule(local):
 
 def test_check_names_file_and_line_of_a_broken_template(local):
     template = local / "templates" / "cambridgeshire" / "acknowledgement.txt.j2"
-    lines = template.read_text().splitlines()
-    lines[3] = "{% if %}"
+    lines = template.read_text().splitlines() + ["", "{% if %}"]
     template.write_text("\n".join(lines))
     result = mailbot(local, "check")
     assert result.exit_code == 2
-    assert f"{template}:4:" in result.stderr, result.stderr
+    assert f"{template}:{len(lines)}:" in result.stderr, result.stderr
 
 
 def test_check_connect_reports_each_mailbox(local):
@@ -92,7 +91,8 @@ def test_triage_is_a_dry_run(local):
     result = CliRunner().invoke(main, ["triage", str(CORPUS / "p07-pcc-chief-constable-radio.eml"), "--explain",
                                        "--config", str(local / "mailbot.toml")])
     assert result.exit_code == 0, result.stderr
-    assert "decision: new-case" in result.stdout and "new-complaint" in result.stdout
+    assert "decision: new-case" in result.stdout and "rule: chief-constable-at-the-commissioner" in result.stdout
+    assert "[signal] about-chief-constable" in result.stdout and "FIRES" in result.stdout
     assert "acknowledgement to eleanor.pritchard@example.org" in result.stdout
     assert not (local / "mailbot.db").exists() and not (local / "sent").exists()
 

@@ -102,6 +102,22 @@ def test_an_empty_folder_offers_nothing(dovecot, imap_user):
         assert fetch_batches(imap) == []
 
 
+def test_a_receipt_time_in_2027_is_kept_exactly(dovecot, imap_user):
+    """GIVEN mail delivered at dates weeks and a year past today's wall clock (the corpus reaches 5 Jan 2027)
+    THEN the server keeps each INTERNALDATE to the second instead of putting its own clock in
+    (plain Dovecot 2.3 would: the test server's clock runs ahead under libfaketime)
+    AND the source offers those times."""
+    later = [datetime(2027, 1, 5, 10, 0, tzinfo=LONDON),
+             datetime(2027, 7, 1, 8, 30, 15, tzinfo=LONDON),              # BST
+             datetime(2027, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=5, minutes=30)))]
+    uids = [dovecot.append(imap_user, complaint(number), at=at) for number, at in enumerate(later, 1)]
+
+    assert dovecot.internal_dates(imap_user) == dict(zip(uids, later))
+    with source(dovecot, imap_user) as imap:
+        [batch] = fetch_batches(imap)
+    assert [mail.received_at for mail in batch] == later
+
+
 def test_fetching_changes_no_flags(dovecot, imap_user, three):
     with source(dovecot, imap_user) as imap:
         fetch_batches(imap)

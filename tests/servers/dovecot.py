@@ -5,6 +5,17 @@ also offers STARTTLS, an implicit-TLS port, a self-signed certificate
 (`ca_file`) and an XOAUTH2 passdb backed by an introspection endpoint served
 here, so that every TLS mode and both login methods meet a real server.
 The measured pitfalls it is configured against are in /work/shared/TESTING.md.
+
+Its clock runs ahead. Dovecot 2.3 replaces an APPEND date more than two hours
+in the future with the current time (INTERNALDATE_MAX_FUTURE_SECS in imap's
+cmd-append.c), and the corpus delivers mail dated weeks after today's wall
+clock. So the server runs under libfaketime (Debian's `faketime` package):
+LD_PRELOAD and FAKETIME (a fixed offset, FAKE_OFFSET) are in the master's
+environment and passed on to every child by `import_environment`; the
+fixture reads a 2027 INTERNALDATE back before handing the server out. Its
+log's timestamps are therefore that far ahead too. Where libfaketime is
+missing the server runs on the real clock and `append` skips a test that
+needs a future date (under CI=true the fixture fails instead).
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +50,14 @@ DOVECOT = Path("/usr/sbin/dovecot")
 DOVEADM = Path("/usr/bin/doveadm")
 NOBODY = 65534  # mail may not belong to root: nobody/nogroup own every maildir
 START_SECONDS = 15.0
+
+LIBFAKETIME = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")  # Debian multiarch
+FAKE_OFFSET = "+3y"               # the server's clock is this far ahead of the wall clock
+FUTURE_MARGIN = timedelta(hours=1)  # Dovecot keeps dates up to 2 h ahead of its clock; stay inside
+NO_FAKETIME = ("libfaketime is not installed, so the test Dovecot runs on the real clock and replaces "
+               "INTERNALDATEs more than 2 h in the future with the current time: run `make test-deps` "
+               "as root, or apt-get install faketime")
+PROBE_DATE = datetime(2027, 12, 31, 23, 59, 58, tzinfo=timezone(timedelta(hours=-5)))
 
 CONFIG = """\
 instance_name = {name}
@@ -56,6 +75,7 @@ mail_location = maildir:~/Maildir
 mail_uid = nobody
 mail_gid = nogroup
 mail_max_userip_connections = 200
+import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET {fake_environment}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users/%u
@@ -111,8 +131,10 @@ class DovecotServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, root: Path, *, port: int, ssl_port: int | None, ca_file: Path | None, tokens: dict):
+    def __init__(self, root: Path, *, port: int, ssl_port: int | None, ca_file: Path | None, tokens: dict,
+                 fake_clock: bool = False):
         self.root = root
+        self.fake_clock = fake_clock     # runs under libfaketime, FAKE_OFFSET ahead: any corpus date is past
         self.port = port                 # plain IMAP, STARTTLS offered when ca_file is set
         self.ssl_port = ssl_port         # implicit TLS, or None without openssl
         self.ca_file = ca_file           # the self-signed certificate to trust
@@ -187,6 +209,8 @@ class DovecotServer:
         """Deliver `raw` as received at `at` (INTERNALDATE); creates the folder if missing; returns its UID."""
         if at.tzinfo is None:
             raise ValueError("append(at=...) needs an aware datetime: INTERNALDATE carries a zone")
+        if not self.fake_clock and at > datetime.now(timezone.utc) + FUTURE_MARGIN:
+            pytest.skip(f"needs INTERNALDATE {at.isoformat()}, in the future: {NO_FAKETIME}")
         with self.client(user) as imap:
             if not imap.folder_exists(folder):
                 imap.create_folder(folder)
@@ -205,6 +229,12 @@ class DovecotServer:
         with self._folder(user, folder, readonly=True) as imap:
             found = imap.fetch(imap.search("ALL"), ["BODY.PEEK[]"])
         return {uid: data[b"BODY[]"] for uid, data in found.items()}
+
+    def internal_dates(self, user: ImapUser, folder: str = "INBOX") -> dict[int, datetime]:
+        """Every message's INTERNALDATE by UID, timezone-aware, as the server reports it."""
+        with self._folder(user, folder, readonly=True) as imap:
+            found = imap.fetch(imap.search("ALL"), ["INTERNALDATE"])
+        return {uid: data[b"INTERNALDATE"] for uid, data in found.items()}
 
     def uidvalidity(self, user: ImapUser, folder: str = "INBOX") -> int:
         with self.client(user) as imap:
@@ -319,26 +349,58 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _start(root: Path, ca_file: Path | None, tokens: dict, oauth2_port: int) -> tuple[subprocess.Popen, DovecotServer]:
+def _libfaketime() -> Path | None:
+    found = [path for pattern in LIBFAKETIME for path in sorted(Path("/").glob(pattern.lstrip("/")))]
+    return found[0] if found else None
+
+
+def _fake_environment(library: Path | None) -> dict[str, str]:
+    """What puts Dovecot's clock FAKE_OFFSET ahead: given to the master, imported by every child.
+
+    File times stay real (NO_FAKE_STAT): a maildir keeps INTERNALDATE as the
+    file's mtime, which a faked stat() would read back FAKE_OFFSET late.
+    Monotonic clocks stay real too, for Dovecot's timeouts.
+    """
+    if library is None:
+        return {}
+    return {"LD_PRELOAD": str(library), "FAKETIME": FAKE_OFFSET, "NO_FAKE_STAT": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+def _start(root: Path, ca_file: Path | None, tokens: dict, oauth2_port: int,
+           fake: dict[str, str]) -> tuple[subprocess.Popen, DovecotServer]:
     server = DovecotServer(root, port=_free_port(), ssl_port=_free_port() if ca_file else None,
-                           ca_file=ca_file, tokens=tokens)
+                           ca_file=ca_file, tokens=tokens, fake_clock=bool(fake))
     (root / "dovecot.log").unlink(missing_ok=True)  # a failed attempt's log must not confuse the next
     ssl_files = f"ssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem" if ca_file else ""
     (root / "oauth2.conf").write_text(OAUTH2.format(port=oauth2_port))
     (root / "oauth2.conf").chmod(0o644)
     (root / "dovecot.conf").write_text(CONFIG.format(
         name=f"mbtest{os.getpid()}", root=root, ssl="yes" if ca_file else "no", ssl_files=ssl_files,
-        port=server.port, ssl_port=server.ssl_port or 0))
+        port=server.port, ssl_port=server.ssl_port or 0, fake_environment=" ".join(fake)))
     with open(root / "console.log", "wb") as console:
         process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(root / "dovecot.conf")],
                                    stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   preexec_fn=_die_with_pytest)
+                                   env={**os.environ, **fake}, preexec_fn=_die_with_pytest)
     try:
         _wait_until_ready(process, server)
+        if fake:
+            _check_future_dates(server)
     except BaseException:
         _stop(process)
         raise
     return process, server
+
+
+def _check_future_dates(server: DovecotServer) -> None:
+    """Read back a far-future INTERNALDATE: proof that every imap process really runs ahead."""
+    probe = server.add_user("probe-future-dates")
+    uid = server.append(probe, b"Subject: clock probe\r\n\r\nprobe\r\n", at=PROBE_DATE)
+    kept = server.internal_dates(probe)[uid]
+    if kept != PROBE_DATE:
+        raise RuntimeError(f"libfaketime did not take: APPEND at {PROBE_DATE.isoformat()} came back as "
+                           f"{kept.isoformat()} (FAKETIME={FAKE_OFFSET!r}, LD_PRELOAD={_libfaketime()})\n"
+                           f"{_output(server)}")
 
 
 def _unavailable() -> str | None:
@@ -352,11 +414,16 @@ def _unavailable() -> str | None:
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotServer]:
     """The session's Dovecot: skipped where it cannot run, failed instead when CI=true."""
+    in_ci = os.environ.get("CI", "").lower() == "true"
     reason = _unavailable()
     if reason:
-        if os.environ.get("CI", "").lower() == "true":
+        if in_ci:
             pytest.fail(reason)
         pytest.skip(reason)
+    library = _libfaketime()
+    if library is None and in_ci:
+        pytest.fail(NO_FAKETIME)
+    fake = _fake_environment(library)
     # Short and under /tmp: base_dir holds UNIX sockets (108-byte limit) and
     # nobody and dovecot must traverse every directory on the way down.
     root = Path(tempfile.mkdtemp(prefix="mbdov-", dir="/tmp"))
@@ -369,7 +436,7 @@ def dovecot() -> Iterator[DovecotServer]:
     try:
         for attempt in range(3):  # a free port can be taken between probe and bind
             try:
-                process, server = _start(root, ca_file, tokens, introspection.server_address[1])
+                process, server = _start(root, ca_file, tokens, introspection.server_address[1], fake)
                 break
             except RuntimeError as exc:
                 if attempt == 2 or "in use" not in str(exc):

@@ -55,9 +55,20 @@ def test_unknown_body_is_named_with_file_and_line(tmp_path):
 
 
 def test_unknown_action_and_condition(tmp_path):
-    problems = broken(tmp_path, "when: {automatic: true}\n    then: ignore", "when: {automatc: true}\n    then: drop")
-    assert any("when.automatc: unknown condition" in p for p in problems), problems
+    problems = broken(tmp_path, "when: {all: [automatic], none: [forwarded]}\n    then: ignore",
+                      "when: {all: [automatc], none: [forwarded]}\n    then: drop")
+    assert any("unknown signal or fact 'automatc'" in p and "cambridgeshire.yaml:" in p for p in problems), problems
     assert any("then: expected one of" in p for p in problems), problems
+
+
+def test_a_pattern_that_does_not_compile_is_named(tmp_path):
+    [problem] = broken(tmp_path, "      - '\\bfraud\\w*'", "      - '\\bfraud(\\w*'")
+    assert "signal criminal-allegation: patterns" in problem and "does not compile" in problem
+
+
+def test_a_redirect_to_an_unknown_body(tmp_path):
+    [problem] = broken(tmp_path, "    to: cambs-psd", "    to: cambs-pds")
+    assert "rule officer-or-staff-to-psd: to:" in problem and "'cambs-pds'" in problem
 
 
 def test_a_rule_after_a_catch_all_can_never_fire(tmp_path):
@@ -79,17 +90,18 @@ def test_a_complaint_opens_a_case_at_the_mailbox_body():
     decision = decide("p01-panel-pcc-public-meeting.eml", "democratic-services")
     assert decision.action is Action.NEW_CASE and decision.body == "cambs-panel"
     assert decision.complainant_email == "m.holloway@example.org"
-    assert decision.rules == ["new-complaint"]
+    assert decision.rules == ["commissioner-at-the-panel"]
+    assert "about-commissioner" in decision.why
 
 
 @pytest.mark.parametrize("name", ["p17-pcc-out-of-office-reply.eml", "p18-panel-bounce.eml", "p19-pcc-newsletter.eml"])
 def test_automatic_mail_is_ignored_with_the_evidence(name):
     decision = decide(name)
     assert decision.action is Action.IGNORE and decision.rules == ["automatic-mail"]
-    assert decision.hits[0].reason.count("(") >= 1   # the evidence is named
+    assert decision.grounds[0].rule == "automatic" and decision.grounds[0].matched   # the evidence is named
 
 
 def test_our_own_mail_is_ignored():
     decision = decide("p07-pcc-chief-constable-radio.eml", known=Known(own_mail="Message-ID <x> is signed by us"))
     assert decision.action is Action.IGNORE and decision.rules == ["own-mail"]
-    assert "signed by us" in decision.hits[0].reason
+    assert "signed by us" in decision.why

@@ -1,0 +1,109 @@
+"""The IOPC online complaint form, as the IOPC forwards it to a force: labelled answers in text.
+
+The IOPC does not read its online form; it mails each submission to the
+force's appropriate authority (seed 002), from a no-reply address, so the
+complainant is the person named in the form. The form is recognised by its
+layout (its intro sentence, its labels), never by who sent it: anyone can
+send a form-like mail, and deciding whom to trust is triage's business.
+
+Only the form's own labels start a field. The answers are free text that a
+person typed, so a line such as "He said: move on" inside "What happened"
+must not cut that answer short.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailbot.parse.message import Forwarded
+from mailbot.parse.written_address import written_address
+
+_INTRO = re.compile(r"submitted\s+(?:using|via|through)\s+the\s+online\s+complaint\s+form", re.IGNORECASE)
+_LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*\??\s*:(?:\s+(.*)|)$")
+_HEADING = re.compile(r"^[A-Z][A-Z &/-]{2,40}$")
+
+# Who the complainant is, and the form's own bookkeeping: fields, but not the complaint text.
+_ABOUT_YOU = {
+    "title", "name", "full name", "first name", "last name", "surname", "email address", "email",
+    "address", "postcode", "phone", "phone number", "telephone", "mobile", "date of birth",
+    "how would you like us to contact you", "submission reference", "submitted",
+    "date submitted", "equality monitoring",
+}
+# The complaint itself, in the form's order.
+_COMPLAINT = {
+    "which police force", "who is your complaint about", "do you know their name or number",
+    "what happened", "when did it happen", "where did it happen", "were there any witnesses",
+    "was anyone injured or was anything damaged", "have you already complained to the police about this",
+    "what would you like to happen", "are you complaining on behalf of someone else",
+}
+# Answers that run to paragraphs: a blank line inside them does not end them.
+_FREE_TEXT = {"what happened", "what would you like to happen"}
+_KNOWN = _ABOUT_YOU | _COMPLAINT
+# Labels that a person writing an ordinary email would hardly use, counted to recognise the form.
+_DISTINCTIVE = _COMPLAINT | {"email address", "submission reference", "how would you like us to contact you"}
+_LABELS_WITH_INTRO = 2
+_LABELS_WITHOUT_INTRO = 4
+
+
+def read_iopc_form(text: str, *, subject: str) -> Forwarded | None:
+    """The form's complainant and answers, or None when `text` is not laid out as the form."""
+    fields = _fields(text)
+    labels = list(dict.fromkeys(_key(label) for label, _ in fields))
+    distinctive = [label for label in labels if label in _DISTINCTIVE]
+    intro = _INTRO.search(text)
+    if intro and len(distinctive) < _LABELS_WITH_INTRO:
+        return None
+    if not intro and (len(distinctive) < _LABELS_WITHOUT_INTRO or "what happened" not in labels):
+        return None
+    found = dict((_key(label), value) for label, value in reversed(fields))   # first of each wins
+    display_name, sender = _person(found)
+    shown = ", ".join(dict.fromkeys(label for label, _ in fields))
+    matched = f"intro sentence {' '.join(intro.group().split())!r}; labels: {shown}" if intro else f"labels: {shown}"
+    evidence = [f"IOPC online complaint form layout ({matched})"]
+    if not sender:
+        evidence.append("the form's Email address field holds no address")
+    return Forwarded(
+        layout="iopc-form",
+        sender=sender,
+        display_name=display_name,
+        subject=subject,
+        date=found.get("submitted") or found.get("date submitted", ""),
+        text="\n".join(f"{label}: {value}" for label, value in fields if _key(label) in _COMPLAINT),
+        fields=tuple(fields),
+        evidence=tuple(evidence),
+    )
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    """(label as written, answer) for each form label, answers joined across their lines."""
+    fields: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    blank_ends_current = True
+    for line in text.splitlines():
+        labelled = _LABELLED.match(line)
+        if labelled and _key(labelled.group(1)) in _KNOWN:
+            label = " ".join(labelled.group(1).split())
+            current = [(labelled.group(2) or "").strip()]
+            fields.append((label, current))
+            blank_ends_current = _key(label) not in _FREE_TEXT
+        elif _HEADING.match(line.strip()):
+            current = None   # "ABOUT YOU", "YOUR COMPLAINT": section headings of the form
+        elif current is not None and not line.strip() and blank_ends_current:
+            current = None
+        elif current is not None:
+            current.append(line.rstrip())
+    return [(label, "\n".join(lines).strip()) for label, lines in fields]
+
+
+def _person(found: dict[str, str]) -> tuple[str, str]:
+    """(name as written, address) of the person who filled in the form."""
+    _, address = written_address(found.get("email address") or found.get("email", ""))
+    name = found.get("name") or found.get("full name", "")
+    if not name:
+        parts = [found.get("first name", ""), found.get("last name") or found.get("surname", "")]
+        name = " ".join(part for part in parts if part)
+    return " ".join(name.split()), address
+
+
+def _key(label: str) -> str:
+    return " ".join(label.lower().replace("’", "'").split()).rstrip("?")

@@ -1,0 +1,35 @@
+"""Addresses as mail clients write them into text: `Name <addr>`, `Name [mailto:addr]`, bare.
+
+A forwarded block or a form field is text, not a header, so the header
+parser does not apply: Outlook writes `From: Name [mailto:addr]` or only
+`From: Name`, Gmail may bold the name (`*Name*`), and quoted-printable
+leaves a trailing space. Here the first thing shaped like an address is
+the address, and what is left, unquoted, is the name.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NOT_IN_ADDRESS = r"\s<>\[\]()\"',;:*"
+_ADDRESS = re.compile(rf"[^{_NOT_IN_ADDRESS}@]+@[^{_NOT_IN_ADDRESS}@]+\.[^{_NOT_IN_ADDRESS}@]+")
+_BRACKETED = r"[<\[(]\s*(?:mailto:)?\s*{}\s*[>\])]"
+_NAME_TRIM = " \t\"'*<>[]()"
+
+
+def written_address(value: str) -> tuple[str, str]:
+    """(name as written, lower-case bare address) from `value`; either may be ""."""
+    found = _ADDRESS.search(value)
+    if not found:
+        return _name(value), ""
+    address = found.group().rstrip(".").lower()
+    bracketed = re.compile(_BRACKETED.format(re.escape(found.group())), re.IGNORECASE)
+    rest = bracketed.sub(" ", value, count=1)
+    if rest == value:   # a bare address: nothing around it is a name
+        rest = value.replace(found.group(), " ", 1)
+    name = _name(rest)
+    return ("" if name.lower() == address else name), address
+
+
+def _name(value: str) -> str:
+    return " ".join(value.replace("mailto:", " ").split()).strip(_NAME_TRIM).strip()
