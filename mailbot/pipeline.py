@@ -76,7 +76,8 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         audit.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")
         log.warning("message %s in %s is unreadable, quarantined: %s", inbound.id, inbound.mailbox, error)
         return Outcome(inbound.id, Action.QUARANTINE.value, None, (str(error),))
-    decision = evaluate(message, inbound.mailbox, app.ruleset, _known(app, message, inbound))
+    known = _known(app, message, inbound)
+    decision = evaluate(message, inbound.mailbox, app.ruleset, known)
     decision_log.info("%s in %s: %s (%s)", message.message_id or f"message {inbound.id}", inbound.mailbox,
                       decision.action.value, decision.why)
     if not decision.opens_case:
@@ -84,7 +85,7 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         audit.record(session, at=now, action="mail-ignored", message_id=inbound.id, reason=decision.why,
                      detail={"rules": decision.rules, "message_id": message.message_id, "hits": decision.reasons})
         return Outcome(inbound.id, decision.action.value, None, tuple(decision.reasons))
-    decision, mailbox = _transfer_inside(app, decision, inbound.mailbox)
+    decision, mailbox = _transfer_inside(app, message, known, decision, inbound.mailbox)
     case = open_case(session, decision=decision, message=message, inbound=inbound, mailbox=mailbox.name,
                      body=app.ruleset.bodies[decision.body], now=now)
     session.flush()
@@ -104,10 +105,13 @@ def _known(app: App, message: Message, inbound: InboundMessage) -> Known:
                  own_addresses=frozenset(app.own_addresses))
 
 
-def _transfer_inside(app: App, decision: Decision, mailbox_name: str) -> tuple[Decision, MailboxSettings]:
+def _transfer_inside(app: App, message: Message, known: Known, decision: Decision,
+                     mailbox_name: str) -> tuple[Decision, MailboxSettings]:
     """A redirect to a body whose mailbox this installation watches is an internal transfer: no mail.
 
-    The case opens at that body, in its mailbox, as a new case (acknowledged from there).
+    The message is triaged again as if it had arrived in that mailbox (its
+    own rules decide: a name may be needed there), once: a decision to send
+    it back opens the case there instead.
     """
     here = app.settings.mailbox(mailbox_name)
     if decision.action is not Action.REDIRECT:
@@ -116,8 +120,9 @@ def _transfer_inside(app: App, decision: Decision, mailbox_name: str) -> tuple[D
     watched = {mailbox.name: mailbox for mailbox in app.settings.mailboxes}
     if target_mailbox not in watched:
         return decision, here
-    hit = Hit("internal-transfer", f"{decision.redirected_to} is watched here ({target_mailbox}): the case moves, "
-                                   "no mail goes out", kind="fact")
-    moved = replace(decision, action=Action.NEW_CASE, body=decision.redirected_to, redirected_to=None,
-                    hits=decision.hits + (hit,))
-    return moved, watched[target_mailbox]
+    moved = Hit("internal-transfer", f"rule {decision.rule} sends it to {decision.redirected_to}, watched here as "
+                                     f"{target_mailbox}: the case moves there and no mail goes out", kind="fact")
+    again = evaluate(message, target_mailbox, app.ruleset, known)
+    if again.action is Action.REDIRECT and again.redirected_to == decision.body:
+        again = replace(again, action=Action.NEW_CASE, redirected_to=None)
+    return replace(again, hits=(moved, *decision.hits, *again.hits), grounds=(moved, *again.grounds)), watched[target_mailbox]

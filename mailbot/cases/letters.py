@@ -41,7 +41,7 @@ def send_letters(app, session: Session, *, case: Case, message: Message, decisio
         target = app.ruleset.bodies[decision.redirected_to]
         enqueue(session, kind=Kind.REDIRECT, to=[target.address], from_name=body.name, context=context(Kind.REDIRECT),
                 attached_message=inbound.raw, **threading, **common)
-    kind = COMPLAINANT_KIND[decision.action]
+    kind = Kind(decision.template) if decision.template else COMPLAINANT_KIND[decision.action]
     if case.complainant_email:
         enqueue(session, kind=kind, to=[case.complainant_email], from_name=body.name, context=context(kind),
                 **threading, **common)

@@ -277,13 +277,15 @@ _SAMPLE_LEGAL = {
 _EXAMPLE_TARGET = {"id": "example-target", "name": "Example other body", "address": "other@example.org"}
 _EXAMPLE_LEGAL = {"id": "example-legal", "name": "Example legal services", "address": "legal@example.org"}
 
+# `layout` as parse writes it: iopc-form, attached-message, or the forwarded block's outlook / gmail.
 _SAMPLE_FORWARDERS = {
-    "cambridgeshire": {"name": "Independent Office for Police Conduct", "address": "enquiries@policeconduct.gov.uk",
-                       "layout": "iopc-form"},
-    "cleveland": {"name": "Cleveland Police Department of Standards and Ethics",
-                  "address": "standards.ethics@cleveland-police.example", "layout": "attached"},
+    "cambridgeshire": [{"name": "IOPC Online Complaints", "address": "no-reply@policeconduct.gov.uk",
+                        "layout": "iopc-form"},
+                       {"name": "Harlow, Jenna", "address": "jenna.harlow@cambs.pnn.police.uk", "layout": "outlook"}],
+    "cleveland": [{"name": "Standards and Ethics", "address": "standards.ethics@cleveland-police.example",
+                   "layout": "attached-message"}],
 }
-_EXAMPLE_FORWARDER = {"name": "Example Police", "address": "complaints@police.example", "layout": "inline"}
+_EXAMPLE_FORWARDERS = [{"name": "Example Police", "address": "complaints@police.example", "layout": "gmail"}]
 
 _SAMPLE_EXPLANATIONS = {
     "cambridgeshire": "Your complaint is about a police officer. Complaints about police officers below the rank of "
@@ -422,16 +424,20 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
             variants.append(varied(decision={"redirected_to": target, "explanation": ""}))
             variants.append(varied(decision={"redirected_to": target, "explanation": "A sample reason."}))
     elif kind is Kind.SIGNPOST:
-        variants += [varied(decision={"signpost": "crime-report", "signpost_to": None, "rule": "crime-report"}),
-                     varied(decision={"signpost": "compensation", "signpost_to": None}),
-                     varied(decision={"signpost": "", "signpost_to": None, "explanation": "A sample reason."})]
-    forwarder = dict(_SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDER))
+        for explanation in ("", "A sample reason."):
+            variants += [varied(decision={"signpost": "crime-report", "signpost_to": None, "rule": "crime-report",
+                                          "explanation": explanation}),
+                         varied(decision={"signpost": "compensation", "explanation": explanation}),
+                         varied(decision={"signpost": "compensation", "signpost_to": None,
+                                          "explanation": explanation}),
+                         varied(decision={"signpost": "", "signpost_to": None, "explanation": explanation})]
+    forwarders = _SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDERS)
     variants += [
         varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),
         varied(review={"outcome_date": date(2026, 10, 1), "in_time": False}),
         varied(review={"outcome_date": None, "in_time": None}),
-        varied(forwarded_by=forwarder),
-        varied(forwarded_by={**forwarder, "name": ""}),
+        *(varied(forwarded_by=dict(forwarder)) for forwarder in forwarders),
+        varied(forwarded_by={**forwarders[0], "name": "", "layout": "attached-message"}),
     ]
     if isinstance(base.get("case"), Mapping) and base["case"].get("first_contact_due") is not None:
         variants.append(varied(case={**base["case"], "status": "closed", "first_contact_due": None}))

@@ -22,6 +22,7 @@ _ORIGINAL_MESSAGE = re.compile(r"^-{4,}\s*original message\s*-{4,}$", re.IGNOREC
 _HEADER = re.compile(
     r"^\*?(from|sent|date|to|cc|bcc|subject|reply-to|importance|attachments)\*?\s*:\*?\s*(.*)$", re.IGNORECASE
 )
+_FROM_LINE = re.compile(r"^\*?from\*?\s*:", re.IGNORECASE)
 _ADDRESS_LISTS = {"To", "Cc", "Bcc"}
 _RULE = re.compile(r"^[-_=\s]+$")   # the separator lines Outlook draws above its block
 
@@ -93,7 +94,7 @@ def _find_block(lines: list[str], start: int) -> Block | None:
                 return Block("gmail", line, headers, index, body_start if headers else index + 1)
             if _names(headers) >= {"From"}:
                 return Block("outlook", line, headers, index, body_start)
-        elif _HEADER.match(line) and _HEADER.match(line).group(1).lower() == "from":
+        elif _FROM_LINE.match(line):
             headers, body_start = _read_headers(lines, index)
             names = _names(headers)
             if "Subject" in names and names & {"Sent", "Date"}:

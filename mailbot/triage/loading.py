@@ -151,6 +151,7 @@ def _forwarders(path: Path, data: Any, problems: list[str]) -> tuple[Forwarder, 
 
 
 
+_KINDS = ("acknowledgement", "request-details", "redirect-notice", "signpost", "closure-notice")
 _RULE_KEYS = {"name", "description", "mailboxes", "when", "then", "to", "signpost", "signpost_to", "needs",
               "explanation", "template"}
 
@@ -228,5 +229,7 @@ def _check_rule(at: str, rule: Rule, bodies: dict[str, Body], problems: list[str
     for need in rule.needs:
         if need not in NEEDS:
             problems.append(f"{at}: needs: expected some of {', '.join(NEEDS)}, got {need!r}")
+    if rule.template and rule.template not in _KINDS:
+        problems.append(f"{at}: template: {rule.template!r} is not a kind of mail mailbot sends (known: {', '.join(_KINDS)})")
     if rule.action is Action.REQUEST_DETAILS and not rule.needs:
         problems.append(f"{at}: needs: a request for details must say what it asks for ({', '.join(NEEDS)})")

@@ -83,17 +83,27 @@ def _trusted_forward(message: Message, ruleset: RuleSet, own: frozenset[str]) ->
     if short:
         evidence.append(f"short cover note ({cover_lines} lines)")
     # Outlook writes the same header block above a quoted reply: the layout alone is not enough.
-    if found.explicit or known is not None or short:
+    # An unmarked attached message is often a reply the complainant got from the police: never its writer.
+    if found.explicit or known is not None or (short and found.layout == "outlook"):
         return found, tuple(evidence)
     return None, (*evidence, "a header block with no forward marker, no known forwarder and a long note: read as a reply")
 
 
+_QUOTE_INTRO = re.compile(r"^\s*On .{5,200}\bwrote:\s*$")
+
+
+def _own_words(text: str) -> str:
+    """The writer's own words: quoted lines ("> …") and their "On … wrote:" line left out."""
+    return "\n".join(line for line in text.splitlines()
+                     if not line.lstrip().startswith(">") and not _QUOTE_INTRO.match(line))
+
+
 def _without_salutation(text: str) -> str:
-    """The text without its opening "Dear …," line, so that "Dear Commissioner" is not read as a subject."""
-    lines = text.splitlines()
+    """The writer's own text without its opening "Dear …," line, so that "Dear Commissioner" is not a subject."""
+    lines = _own_words(text).splitlines()
     for index, line in enumerate(lines[:4]):
         if _SALUTATION.match(line):
             return "\n".join(lines[:index] + lines[index + 1:])
         if line.strip():
             break
-    return text
+    return "\n".join(lines)

@@ -135,3 +135,33 @@ def test_messy_but_readable_mail_still_opens_a_case(cleveland):
     assert [case["deadlines"] for case in cases] == [[{"kind": "first-contact", "due": "2026-11-30", "met_at": None}]] * 3
     cleveland.smtp.wait_for(6)
     assert sorted(m.rcpt_tos[0] for m in cleveland.smtp.by_kind("acknowledgement")) == sorted(mail.values())
+
+
+def test_a_redirect_to_a_watched_mailbox_is_an_internal_transfer(installation):
+    """A complaint about the Chief Constable sent to the Panel moves to the Commissioner's office: no redirect mail."""
+    installation.deliver("democratic-services", "p07-pcc-chief-constable-radio.eml", at="2026-11-16T10:00:00+00:00")
+
+    assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 0
+
+    [case] = installation.export()
+    assert (case["mailbox"], case["body"], case["status"]) == ("cambs-pcc", "cambs-opcc", "open")
+    assert case["ref"].startswith("OPCC-")
+    assert case["rules"][0] == "chief-constable-sent-to-the-panel"
+    sent = installation.smtp.wait_for(2)
+    assert sorted((m.kind, m.rcpt_tos[0]) for m in sent) == [
+        ("acknowledgement", "eleanor.pritchard@example.org"), ("staff-notification", "ceo.office@cambs.pnn.police.uk")]
+    assert installation.smtp.by_kind("redirect") == []
+
+
+def test_a_redirect_carries_the_original_intact(installation):
+    uid = installation.deliver("democratic-services", "p05-panel-officer-roadside-stop.eml", at="2026-11-24T11:30:00+00:00")
+
+    assert installation.run("2026-11-24T11:35:00+00:00").exit_code == 0
+
+    [redirect] = [m for m in installation.smtp.wait_for(3) if m.kind == "redirect"]
+    assert list(redirect.rcpt_tos) == ["psd@cambs.pnn.police.uk"]
+    assert [part.get_content_type() for part in redirect.message.walk()].count("message/rfc822") == 1
+    original = installation.dovecot.messages(installation.users["democratic-services"])[uid]
+    assert original.replace(b"\r\n", b"\n").strip() in redirect.raw.replace(b"\r\n", b"\n"), "not byte for byte"
+    [case] = installation.export()
+    assert case["status"] == "redirected" and case["redirected_to"] == "cambs-psd"
