@@ -74,11 +74,14 @@ class Installation:
 
 
 def write_config(root: Path, *, deployment: str, dovecot, smtp, database_url: str, users: dict,
-                 staff: dict | None = None) -> Path:
+                 staff: dict | None = None, only: list[str] | None = None) -> Path:
+    """Write ROOT/mailbot.toml watching every mailbox of the deployment (or `only` these)."""
     lines = [f'deployment = "{deployment}"', "", "[storage]", f'url = "{database_url}"', "",
              "[imap]", f'host = "{dovecot.host}"', f"port = {dovecot.port}", 'tls = "none"', "timeout = 5", "",
              "[smtp]", f'host = "{smtp.host}"', f"port = {smtp.port}", 'tls = "none"', "timeout = 5", ""]
     for name, (address, default_staff) in DEPLOYMENTS[deployment].items():
+        if only is not None and name not in only:
+            continue
         user = users[name]
         people = (staff or {}).get(name, default_staff)
         lines += ["[[mailboxes]]", f'name = "{name}"', f'address = "{address}"', f"staff = {json.dumps(people)}",
