@@ -41,7 +41,7 @@ def configs(tmp_path_factory):
     return paths
 
 
-@pytest.mark.parametrize("deployment, delivery, case", deliveries())
+@pytest.mark.parametrize("deployment, delivery, case", list(deliveries()))
 def test_explain_names_the_deciding_rule_and_agrees_with_the_scenario(configs, deployment, delivery, case):
     result = CliRunner().invoke(main, ["triage", str(CORPUS / delivery["file"]), "--mailbox", delivery["to"],
                                        "--explain", "--now", delivery["at"], "--config", str(configs[deployment])],
