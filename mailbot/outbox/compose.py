@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email import policy
 from email._header_value_parser import get_unstructured
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.header import decode_header, make_header
 from email.utils import format_datetime, unquote
@@ -69,10 +69,38 @@ class _MessageIdsHeader:
         return policy.linesep.join(lines) + policy.linesep
 
 
+class _SubjectHeader(UnstructuredHeader):
+    """Subject: folded between words after the first, never as `Subject:` alone on its line.
+
+    When the whole subject fits on a line of its own, the standard library
+    moves all of it to a continuation line; Python's own parser then reads it
+    back with a leading space. Plain ASCII subjects are folded at spaces here
+    instead; anything needing RFC 2047 words is left to the standard library.
+    """
+
+    max_count = 1
+
+    def fold(self, *, policy) -> str:  # noqa: D102 - the email.headerregistry protocol
+        folded = super().fold(policy=policy)
+        value = str(self)
+        if (not folded.startswith(f"{self.name}:{policy.linesep} ") or not value.isascii()
+                or "  " in value or any(char in value for char in "\t\r\n")):
+            return folded
+        lines, line = [], f"{self.name}:"
+        for word in value.split(" "):
+            if len(line) + 1 + len(word) > policy.max_line_length and line != f"{self.name}:":
+                lines.append(line)
+                line = ""
+            line += f" {word}"
+        lines.append(line)
+        return policy.linesep.join(lines) + policy.linesep
+
+
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("message-id", _MessageIdsHeader)
 _HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
 _HEADERS.map_to_type("references", _MessageIdsHeader)
+_HEADERS.map_to_type("subject", _SubjectHeader)
 POLICY = policy.SMTP.clone(header_factory=_HEADERS)
 
 _OWN_HEADERS = frozenset(name.lower() for name in (

@@ -28,7 +28,7 @@ def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbo
             "received_at": case.received_at.astimezone(LONDON),
             "first_contact_due": first_contact,
             "first_contact_working_days": body.first_contact_working_days,
-            "rules": decision.rules, "reasons": decision.reasons,
+            "rules": decision.rules, "reasons": decision.deciding,
         },
         "body": _body(body),
         "mailbox": {"name": mailbox.name, "address": mailbox.address},

@@ -81,12 +81,15 @@ class Decision:
         return [str(hit) for hit in self.hits]
 
     @property
-    def why(self) -> str:
-        """One line for the log and the event record: the deciding rule and what it relied on."""
+    def deciding(self) -> list[str]:
+        """The deciding rule and the facts and signals it relied on, each in words."""
         decisive = next((hit for hit in reversed(self.hits) if hit.kind == "rule"), None)
-        parts = [str(decisive)] if decisive else []
-        parts += [str(hit) for hit in self.grounds]
-        return "; ".join(parts)
+        return ([str(decisive)] if decisive else []) + [str(hit) for hit in self.grounds]
+
+    @property
+    def why(self) -> str:
+        """One line for the log and the event record."""
+        return "; ".join(self.deciding)
 
     @property
     def opens_case(self) -> bool:

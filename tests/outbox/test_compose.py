@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from email.utils import formataddr
@@ -169,3 +170,18 @@ def test_addresses_as_callers_write_them(written, name, address):
 def test_envelope_recipients_are_exactly_to_and_cc():
     assert envelope_recipients(["Jane Doe <jane.doe@example.org>"], ["officer.a@peterborough.gov.uk"]) == [
         "jane.doe@example.org", "officer.a@peterborough.gov.uk"]
+
+
+@pytest.mark.parametrize("subject", [
+    "We need a little more information about your complaint [PCP-2026-00005]",      # fits on a line of its own
+    "Complaint passed to you by the Cleveland Office of the Police and Crime Commissioner, Resolution Team "
+    "[CLV-2026-00004]: Injured during my arrest on Saturday",
+])
+def test_a_long_subject_is_folded_between_words_and_reads_back_without_a_leading_space(subject):
+    raw, _ = _compose(rendered=Rendered(subject, "Hello.\n"))
+    header_block = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    folded = re.search(r"^Subject:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", header_block, re.MULTILINE)[0].split("\r\n")
+
+    assert folded[0].startswith("Subject: " + subject.split()[0] + " "), folded
+    assert len(folded) > 1 and all(len(line) <= 78 for line in folded), folded
+    assert _parse(raw)["Subject"] == subject
