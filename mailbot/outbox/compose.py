@@ -180,18 +180,8 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
         message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
         return message.as_bytes(policy=POLICY)
 
-    message.make_mixed()                      # moves the text (or the alternatives) into the first part
-    message.get_payload(0)["Content-Language"] = "en-GB"
-    placeholder = _placeholder(message_id, rendered, original)
-    message.attach(_attachment_part(placeholder, transfer_encoding=_attached_encoding(original)))
-    message.set_boundary(_boundary(message_id, rendered, avoid=avoid, salt="mixed"))
-    message["Content-Language"] = "en-GB"
-    framed = message.as_bytes(policy=POLICY)
-    marker = placeholder.encode("ascii")
-    if framed.count(marker) != 1:
-        raise AssertionError("the attachment placeholder was not written exactly once")
-    # The CRLF after the placeholder belongs to the closing delimiter, so the part's body is `original` exactly.
-    return framed.replace(marker, original)
+    return _with_original(message, original, boundary=_boundary(message_id, rendered, avoid=avoid, salt="mixed"),
+                          placeholder=_placeholder(message_id, rendered, original))
 
 
 def wire_form(raw: bytes) -> bytes:
@@ -250,13 +240,35 @@ def _boundary(message_id: str, rendered: Rendered, *, avoid: bytes = b"", salt: 
         counter += 1
 
 
+def _with_original(message: EmailMessage, original: bytes, *, boundary: str, placeholder: str) -> bytes:
+    """`message` made multipart/mixed, its text first, then `original` as a message/rfc822 part, as bytes.
+
+    The part is generated holding `placeholder`, which is then replaced by
+    `original`: the generator never parses or re-writes the attached message.
+    """
+    message.make_mixed()                      # moves the text (or the alternatives) into the first part
+    message.get_payload(0)["Content-Language"] = "en-GB"
+    message.attach(_attachment_part(placeholder, transfer_encoding=_attached_encoding(original)))
+    message.set_boundary(boundary)
+    message["Content-Language"] = "en-GB"
+    framed = message.as_bytes(policy=POLICY)
+    marker = placeholder.encode("ascii")
+    if framed.count(marker) != 1:
+        raise RuntimeError("the placeholder of the attached message was not written exactly once")
+    # The CRLF after the placeholder belongs to the closing delimiter, so the part's body is `original` exactly.
+    return framed.replace(marker, original)
+
+
 def _placeholder(message_id: str, rendered: Rendered, original: bytes) -> str:
-    """A line that occurs nowhere else in the message, to be replaced by the attached bytes."""
-    digest = hashlib.sha256(b"placeholder\0" + message_id.encode("utf-8", "surrogatepass")
-                            + b"\0" + original).hexdigest()
-    placeholder = f"mailbot-attached-message-{digest}"
-    assert placeholder not in rendered.text and placeholder not in (rendered.html or "")
-    return placeholder
+    """A word that occurs nowhere else in the message, to be replaced by the attached bytes."""
+    counter = 0
+    while True:
+        digest = hashlib.sha256(b"placeholder\0%d\0" % counter + message_id.encode("utf-8", "surrogatepass")
+                                + b"\0" + original).hexdigest()
+        placeholder = f"mailbot-attached-message-{digest}"
+        if placeholder not in rendered.text and placeholder not in (rendered.html or ""):
+            return placeholder
+        counter += 1
 
 
 def _attachment_part(placeholder: str, *, transfer_encoding: str) -> EmailMessage:

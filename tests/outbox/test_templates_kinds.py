@@ -415,3 +415,19 @@ def test_shipped_templates_pass_check_with_the_samples_mailbot_check_builds(depl
         samples.append(plain)
 
     assert TemplateSet(SHIPPED, deployment).check(samples) == []
+
+
+@pytest.mark.parametrize("name,layout,written", [
+    ("IOPC Online Complaints", "iopc-form",
+     "the Independent Office for Police Conduct (IOPC), through its online complaint form"),
+    ("Harlow, Jenna", "outlook", "Jenna Harlow"),
+    ("Standards and Ethics", "attached-message", "Standards and Ethics"),
+    ("Independent Office for Police Conduct", "gmail", "the Independent Office for Police Conduct"),
+    ("Cleveland Office of the PCC, Resolution Team", "outlook", "Cleveland Office of the PCC, Resolution Team"),
+    ("", "attached-message", "another organisation"),
+])
+def test_the_forwarder_is_named_as_a_person_would_write_it(name, layout, written):
+    rendered, _ = _render("cambridgeshire", "cambs-panel", Kind.ACKNOWLEDGEMENT,
+                          forwarded_by={"name": name, "address": "someone@example.org", "layout": layout})
+
+    assert f"Your complaint was passed to us by {written}, and we have recorded it." in rendered.text
