@@ -16,7 +16,8 @@ from mailbot.db.engine import migrate, open_engine, session_factory
 from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
 from mailbot.outbox.kinds import Kind
-from mailbot.outbox.templates import TemplateSet, sample_context
+from mailbot.outbox.template_samples import sample_context
+from mailbot.outbox.templates import TemplateSet
 from mailbot.settings import MailboxSettings, Settings
 from mailbot.triage import Body, RuleSet, load_ruleset
 

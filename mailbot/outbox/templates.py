@@ -12,13 +12,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from mailbot.clock import LONDON
+from mailbot.outbox.template_samples import sample_contexts, sample_variants
 from mailbot.outbox.kinds import Kind
 
 COMMON = "common"
@@ -128,22 +129,22 @@ class TemplateSet:
         html = html_template.render(values) if html_template is not None else None
         return Rendered(subject=subject, text=text, html=html)
 
-    def check(self, sample_context: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,
+    def check(self, contexts: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,
               *, per_kind: Mapping[Kind, Mapping[str, Any]] | None = None) -> list[str]:
         """Every problem in the templates, one line each, naming file and line.
 
         Every `.j2` file is compiled (syntax errors); every kind's templates are
         rendered with each sample context and its `sample_variants` for that
-        kind (undefined variables, a missing `Subject:` line). `sample_context`
-        is one context or several (default: `sample_contexts(deployment)`);
+        kind (undefined variables, a missing `Subject:` line). `contexts`
+        is one context or several (default: `contextss(deployment)`);
         `per_kind` adds or replaces keys for one kind only, after the variants.
         """
-        if sample_context is None:
+        if contexts is None:
             samples = sample_contexts(self.deployment)
-        elif isinstance(sample_context, Mapping):
-            samples = [sample_context]
+        elif isinstance(contexts, Mapping):
+            samples = [contexts]
         else:
-            samples = list(sample_context)
+            samples = list(contexts)
         problems: list[str] = []
         if not (self.templates_dir / self.deployment).is_dir():
             problems.append(f"{self.templates_dir / self.deployment}: no templates folder for "
@@ -227,218 +228,3 @@ def _template_position(error: BaseException) -> tuple[str | None, int | None]:
             filename, lineno = code_file, trace.tb_lineno
         trace = trace.tb_next
     return filename, lineno
-
-
-# -- the sample context --------------------------------------------------------
-# Example values of exactly the shape the pipeline passes (templates/README.md),
-# so that `check` renders every template the way real mail will.
-
-_SAMPLE_BODIES = {
-    "cambridgeshire": [
-        {"id": "cambs-panel", "name": "Cambridgeshire Police and Crime Panel",
-         "address": "democratic.services@peterborough.gov.uk", "grants_review": False,
-         "prefix": "PCP", "days": 5, "mailbox": "democratic-services"},
-        {"id": "cambs-opcc", "name": "Office of the Cambridgeshire Police and Crime Commissioner",
-         "address": "cambs-pcc@cambs.pnn.police.uk", "grants_review": True,
-         "prefix": "OPCC", "days": 5, "mailbox": "cambs-pcc"},
-    ],
-    "cleveland": [
-        {"id": "cleveland-opcc", "name": "Cleveland Office of the Police and Crime Commissioner, Resolution Team",
-         "address": "resolution.team@cleveland-opcc.example", "grants_review": False,
-         "prefix": "CLV", "days": 2, "mailbox": "cleveland-resolution"},
-    ],
-}
-_EXAMPLE_BODY = {"id": "example-body", "name": "Example complaints body", "address": "complaints@example.org",
-                 "grants_review": False, "prefix": "EX", "days": 5, "mailbox": "complaints"}
-
-# The other bodies of each directory (rules/DEPLOYMENT.yaml): where mail is redirected or signposted.
-_SAMPLE_DIRECTORY = {
-    "cambridgeshire": [
-        {"id": "cambs-psd", "name": "Cambridgeshire Constabulary Professional Standards Department",
-         "address": "psd@cambs.pnn.police.uk"},
-        {"id": "iopc", "name": "Independent Office for Police Conduct", "address": "enquiries@policeconduct.gov.uk"},
-        {"id": "cambs-opcc", "name": "Office of the Cambridgeshire Police and Crime Commissioner",
-         "address": "cambs-pcc@cambs.pnn.police.uk"},
-        {"id": "cambs-panel", "name": "Cambridgeshire Police and Crime Panel",
-         "address": "democratic.services@peterborough.gov.uk"},
-    ],
-    "cleveland": [
-        {"id": "cleveland-dse", "name": "Cleveland Police Department of Standards and Ethics",
-         "address": "standards.ethics@cleveland-police.example"},
-        {"id": "iopc", "name": "Independent Office for Police Conduct", "address": "enquiries@policeconduct.gov.uk"},
-    ],
-}
-_SAMPLE_LEGAL = {
-    "cambridgeshire": {"id": "cambs-legal", "name": "Cambridgeshire Constabulary Legal Services",
-                       "address": "legal.services@cambs-police.example"},
-    "cleveland": {"id": "cleveland-legal", "name": "Cleveland Police Legal Services",
-                  "address": "legal.services@cleveland-police.example"},
-}
-_EXAMPLE_TARGET = {"id": "example-target", "name": "Example other body", "address": "other@example.org"}
-_EXAMPLE_LEGAL = {"id": "example-legal", "name": "Example legal services", "address": "legal@example.org"}
-
-# `layout` as parse writes it: iopc-form, attached-message, or the forwarded block's outlook / gmail.
-_SAMPLE_FORWARDERS = {
-    "cambridgeshire": [{"name": "IOPC Online Complaints", "address": "no-reply@policeconduct.gov.uk",
-                        "layout": "iopc-form"},
-                       {"name": "Harlow, Jenna", "address": "jenna.harlow@cambs.pnn.police.uk", "layout": "outlook"}],
-    "cleveland": [{"name": "Standards and Ethics", "address": "standards.ethics@cleveland-police.example",
-                   "layout": "attached-message"}],
-}
-_EXAMPLE_FORWARDERS = [{"name": "Example Police", "address": "complaints@police.example", "layout": "gmail"}]
-
-_SAMPLE_EXPLANATIONS = {
-    "cambridgeshire": "Your complaint is about a police officer. Complaints about police officers below the rank of "
-                      "Chief Constable are dealt with by the force's Professional Standards Department.",
-    "cleveland": "Your complaint says that someone was seriously injured. A complaint like this must be formally "
-                 "recorded by Cleveland Police.",
-}
-
-_NEEDS = ("name-and-address", "written-permission")
-_CASE_STATUS = {Kind.REQUEST_DETAILS: "awaiting-details", Kind.REDIRECT: "redirected",
-                Kind.REDIRECT_NOTICE: "redirected", Kind.SIGNPOST: "closed"}
-
-
-def redirect_targets(deployment: str, body_id: str) -> list[dict[str, str]]:
-    """Sample `{id, name, address}` of every body a complaint at `body_id` might be redirected to."""
-    return [dict(entry) for entry in _SAMPLE_DIRECTORY.get(deployment, [_EXAMPLE_TARGET]) if entry["id"] != body_id]
-
-
-def legal_services(deployment: str) -> dict[str, str]:
-    """The sample `{id, name, address}` of the force's legal services (where compensation claims go)."""
-    return dict(_SAMPLE_LEGAL.get(deployment, _EXAMPLE_LEGAL))
-
-
-def sample_decision(deployment: str, kind: Kind = Kind.ACKNOWLEDGEMENT, *, body_id: str = "",
-                    **changes: Any) -> dict[str, Any]:
-    """A `decision` value that makes sense for a message of `kind`; `changes` replace its keys."""
-    kind = Kind(kind)
-    decision: dict[str, Any] = {"action": "new-case", "rule": "new-complaint", "explanation": "",
-                                "redirected_to": None, "signpost": "", "signpost_to": None, "needs": []}
-    if kind is Kind.REQUEST_DETAILS:
-        decision.update(action="request-details", rule="anonymous-complaint", needs=list(_NEEDS))
-    elif kind in (Kind.REDIRECT, Kind.REDIRECT_NOTICE):
-        targets = redirect_targets(deployment, body_id) or [dict(_EXAMPLE_TARGET)]
-        decision.update(action="redirect", rule="misdirected-complaint", redirected_to=targets[0],
-                        explanation=_SAMPLE_EXPLANATIONS.get(deployment, "A sample reason."))
-    elif kind is Kind.SIGNPOST:
-        decision.update(action="signpost", rule="compensation-claim", signpost="compensation",
-                        signpost_to=legal_services(deployment))
-    decision.update(changes)
-    return decision
-
-
-def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = None,
-                   kind: Kind = Kind.ACKNOWLEDGEMENT, **overrides: Any) -> dict[str, Any]:
-    """A context of exactly the shape the pipeline passes (templates/README.md), with example values.
-
-    The case and the decision suit `kind` (a redirect has `decision.redirected_to`,
-    a case that is not open has no `first_contact_due`). `overrides` replace
-    top-level keys (`missing=[]`, `complainant={...}`, `decision={...}`).
-    """
-    kind = Kind(kind)
-    bodies = _SAMPLE_BODIES.get(deployment, [_EXAMPLE_BODY])
-    body = next((entry for entry in bodies if entry["id"] == body_id), bodies[0]) if body_id else bodies[0]
-    received = datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc).astimezone(LONDON)
-    due = date(2026, 11, 30) if body["days"] == 5 else date(2026, 11, 25)
-    status = _CASE_STATUS.get(kind, "open")
-    context: dict[str, Any] = {
-        "kind": kind.value,
-        "deployment": deployment,
-        "case": {"ref": f"{body['prefix']}-2026-00042", "status": status, "received_at": received,
-                 "first_contact_due": due if status == "open" else None,
-                 "first_contact_working_days": body["days"],
-                 "rules": ["new-complaint"],
-                 "reasons": ["a person wrote to the mailbox and no other rule applied"]},
-        "body": {"id": body["id"], "name": body["name"], "address": body["address"],
-                 "grants_review": body["grants_review"]},
-        "mailbox": {"name": body["mailbox"], "address": body["address"]},
-        "complainant": {"name": "Siân O'Brien", "email": "sian.obrien@example.org", "anonymous": False},
-        "message": {"subject": "Complaint about the meeting on 12 November",
-                    "sender": "sian.obrien@example.org", "display_name": "Siân O'Brien",
-                    "date_header": "Mon, 23 Nov 2026 10:14:07 +0000",
-                    "text": "Dear Sir or Madam,\n\nI was shouted at during the public meeting.\n\nSiân O'Brien\n",
-                    "attachments": [{"filename": "photo.jpg", "size": 182_044}]},
-        "missing": ["when", "witnesses"],
-        "staff_reply_hint": "",
-        "decision": sample_decision(deployment, kind, body_id=body["id"]),
-        "review": None,
-        "forwarded_by": None,
-    }
-    context.update(overrides)
-    return context
-
-
-def sample_contexts(deployment: str) -> list[dict[str, Any]]:
-    """Sample contexts covering each body of a shipped deployment, with and without the optional parts.
-
-    `check` renders every kind with each of these, and with the variants of
-    `sample_variants` for that kind (every redirect target, signpost, need).
-    """
-    samples = []
-    for body in _SAMPLE_BODIES.get(deployment, [_EXAMPLE_BODY]):
-        samples.append(sample_context(deployment, body_id=body["id"]))
-        bare = sample_context(deployment, body_id=body["id"], missing=[],
-                              complainant={"name": "", "email": "resident@example.org", "anonymous": True},
-                              staff_reply_hint="Reply to this email; start with #note to keep it internal.")
-        bare["message"] = {**bare["message"], "attachments": [], "display_name": "", "subject": "",
-                           "sender": "resident@example.org"}
-        samples.append(bare)
-    return samples
-
-
-def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """`context` made ready for `kind`, then once more for each value its templates must cope with.
-
-    A context made for another kind (as `mailbot check` builds them, from the
-    rule set's bodies) first gets the case status and decision of `kind`.
-    Then: each redirect target or signpost or need of `kind`, a review
-    request in time, late and undated, a forwarded complaint, and a case that
-    is not open (no first-contact date).
-    """
-    kind = Kind(kind)
-    deployment = str(context.get("deployment", ""))
-    body_id = str(context.get("body", {}).get("id", ""))
-    base = copy.deepcopy(dict(context))
-    base["kind"] = kind.value
-    base.setdefault("review", None)
-    base.setdefault("forwarded_by", None)
-    decision = base.get("decision")
-    if not isinstance(decision, Mapping) or decision.get("action") != sample_decision(deployment, kind)["action"]:
-        base["decision"] = sample_decision(deployment, kind, body_id=body_id)
-    if kind in _CASE_STATUS and isinstance(base.get("case"), Mapping):
-        base["case"] = {**base["case"], "status": _CASE_STATUS[kind], "first_contact_due": None}
-
-    def varied(**changes: Any) -> dict[str, Any]:
-        variant = copy.deepcopy(base)
-        variant["decision"] = {**variant["decision"], **changes.pop("decision", {})}
-        variant.update(changes)
-        return variant
-
-    variants = [base]
-    if kind is Kind.REQUEST_DETAILS:
-        variants += [varied(decision={"needs": [need]}) for need in _NEEDS]
-        variants.append(varied(decision={"needs": []}, missing=["what", "when"]))
-    elif kind in (Kind.REDIRECT, Kind.REDIRECT_NOTICE):
-        for target in redirect_targets(deployment, body_id):
-            variants.append(varied(decision={"redirected_to": target, "explanation": ""}))
-            variants.append(varied(decision={"redirected_to": target, "explanation": "A sample reason."}))
-    elif kind is Kind.SIGNPOST:
-        for explanation in ("", "A sample reason."):
-            variants += [varied(decision={"signpost": "crime-report", "signpost_to": None, "rule": "crime-report",
-                                          "explanation": explanation}),
-                         varied(decision={"signpost": "compensation", "explanation": explanation}),
-                         varied(decision={"signpost": "compensation", "signpost_to": None,
-                                          "explanation": explanation}),
-                         varied(decision={"signpost": "", "signpost_to": None, "explanation": explanation})]
-    forwarders = _SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDERS)
-    variants += [
-        varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),
-        varied(review={"outcome_date": date(2026, 10, 1), "in_time": False}),
-        varied(review={"outcome_date": None, "in_time": None}),
-        *(varied(forwarded_by=dict(forwarder)) for forwarder in forwarders),
-        varied(forwarded_by={**forwarders[0], "name": "", "layout": "attached-message"}),
-    ]
-    if isinstance(base.get("case"), Mapping) and base["case"].get("first_contact_due") is not None:
-        variants.append(varied(case={**base["case"], "status": "closed", "first_contact_due": None}))
-    return variants

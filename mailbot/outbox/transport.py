@@ -141,7 +141,7 @@ class SmtpTransport:
         assert self._client is not None
         where = f"{self.settings.host}:{self.settings.port}"
         try:
-            refused = self._client.sendmail(envelope_from, list(recipients), raw)
+            refused = self._client.sendmail(envelope_from, list(recipients), raw, mail_options=self._body_options(raw))
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
             detail = "; ".join(f"{address}: {code} {_text(text)}" for address, (code, text) in error.recipients.items())
@@ -165,6 +165,16 @@ class SmtpTransport:
             log.warning("SMTP %s accepted the message for some recipients only; refused: %s",
                         where, ", ".join(refused))
         return refused
+
+    def _body_options(self, raw: bytes) -> list[str]:
+        """BODY=8BITMIME for 8-bit bytes (an attached original kept intact); refuse where the server lacks it."""
+        if raw.isascii():
+            return []
+        if not self._client.has_extn("8bitmime"):
+            where = f"{self.settings.host}:{self.settings.port}"
+            raise PermanentSendError(f"SMTP {where}: the message holds 8-bit text (an original kept intact) and "
+                                     "the server does not offer 8BITMIME")
+        return ["BODY=8BITMIME"]
 
     def _alive(self) -> bool:
         try:

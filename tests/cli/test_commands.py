@@ -20,7 +20,7 @@ CORPUS = Path(__file__).parent.parent / "corpus" / "mail"
 @pytest.fixture
 def local(tmp_path):
     """A cambridgeshire config with Maildir mailboxes and sent mail written to a folder."""
-    (tmp_path / "mailbot.toml").write_text(f'''
+    (tmp_path / "mailbot.toml").write_text('''
 deployment = "cambridgeshire"
 rules_dir = "rules"
 templates_dir = "templates"

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 import time
 
-import pytest
 
 NOW = "2026-11-16T10:15:00+00:00"
 

@@ -84,3 +84,19 @@ def test_automatic_answers_to_one_address_are_capped(installation):
     assert len(installation.smtp.by_kind("staff-notification")) == 4
     [held] = events(installation, "held-back")
     assert "eleanor.pritchard@example.org" in held.reason
+
+
+def test_an_8bit_original_is_redirected_with_body_8bitmime(cleveland):
+    """An 8-bit UTF-8 original: the redirect that carries it intact must be sent as BODY=8BITMIME."""
+    raw = (CORPUS / "mail" / "p32-cleveland-money-missing-after-search.eml").read_bytes()
+    raw = raw.replace(b"180\npounds", "£180\npounds".encode()).replace(b"180 pounds", "£180 pounds".encode())
+    raw = raw.replace(b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit")
+    assert not raw.isascii()
+    cleveland.deliver("cleveland-resolution", raw, at="2026-11-30T11:20:00+00:00")
+
+    assert cleveland.run("2026-11-30T11:25:00+00:00").exit_code == 0
+
+    [redirect] = [m for m in cleveland.smtp.wait_for(3) if m.kind == "redirect"]
+    assert list(redirect.rcpt_tos) == ["standards.ethics@cleveland-police.example"]
+    assert "BODY=8BITMIME" in redirect.mail_options
+    assert "£180".encode() in redirect.raw

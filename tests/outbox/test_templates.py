@@ -10,14 +10,8 @@ import jinja2
 import pytest
 
 from mailbot.outbox.kinds import Kind
-from mailbot.outbox.templates import (
-    TemplateSet,
-    londontime,
-    longdate,
-    quote,
-    sample_context,
-    sample_contexts,
-)
+from mailbot.outbox.templates import TemplateSet, londontime, longdate, quote
+from mailbot.outbox.template_samples import sample_context, sample_contexts
 
 SHIPPED = Path(__file__).resolve().parents[2] / "templates"
 BODIES = [("cambridgeshire", "cambs-panel"), ("cambridgeshire", "cambs-opcc"), ("cleveland", "cleveland-opcc")]

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.outbox.kinds import Kind
-from mailbot.outbox.templates import (
-    TemplateSet,
-    legal_services,
-    redirect_targets,
-    sample_context,
-    sample_contexts,
-    sample_decision,
-    sample_variants,
-)
+from mailbot.outbox.templates import TemplateSet
+from mailbot.outbox.template_samples import legal_services, redirect_targets, sample_context, sample_contexts, sample_decision, sample_variants
 
 SHIPPED = Path(__file__).resolve().parents[2] / "templates"
 BODIES = [("cambridgeshire", "cambs-panel"), ("cambridgeshire", "cambs-opcc"), ("cleveland", "cleveland-opcc")]

@@ -56,6 +56,7 @@ class Captured:
     message: EmailMessage
     login: str | None = None          # the AUTH user, when the client logged in
     peer: tuple = ()                  # the client's (host, port): one connection, one peer
+    mail_options: tuple[str, ...] = ()  # MAIL FROM parameters, e.g. BODY=8BITMIME
 
     @property
     def kind(self) -> str:
@@ -161,7 +162,7 @@ class CapturingHandler:
             mail_from=envelope.mail_from, rcpt_tos=tuple(envelope.rcpt_tos), raw=bytes(raw),
             message=BytesParser(policy=policy.default).parsebytes(bytes(raw)),
             login=login.decode() if isinstance(login, bytes) else login,
-            peer=tuple(session.peer or ()))
+            peer=tuple(session.peer or ()), mail_options=tuple(envelope.mail_options))
         if stall is not None:
             stall.message = captured
             stall.entered.set()
