@@ -47,7 +47,7 @@ def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbo
         },
         "review": _review(case.review),
         "forwarded_by": decision.forwarded_by,
-        "staff_reply_hint": "Reply to this email to write to the complainant; your reply is sent from the shared mailbox.",
+        "staff_reply_hint": "",
     }
 
 
