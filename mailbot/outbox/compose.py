@@ -59,14 +59,7 @@ class _MessageIdsHeader:
         kwds["defects"] = []
 
     def fold(self, *, policy) -> str:  # noqa: D102 - the email.headerregistry protocol
-        lines, line = [], f"{self.name}:"
-        for message_id in str(self).split():
-            if len(line) + 1 + len(message_id) > policy.max_line_length and line != f"{self.name}:":
-                lines.append(line)
-                line = ""
-            line += f" {message_id}"
-        lines.append(line)
-        return policy.linesep.join(lines) + policy.linesep
+        return _fold_at(self.name, str(self).split(), policy)
 
 
 class _SubjectHeader(UnstructuredHeader):
@@ -86,14 +79,19 @@ class _SubjectHeader(UnstructuredHeader):
         if (not folded.startswith(f"{self.name}:{policy.linesep} ") or not value.isascii()
                 or "  " in value or any(char in value for char in "\t\r\n")):
             return folded
-        lines, line = [], f"{self.name}:"
-        for word in value.split(" "):
-            if len(line) + 1 + len(word) > policy.max_line_length and line != f"{self.name}:":
-                lines.append(line)
-                line = ""
-            line += f" {word}"
-        lines.append(line)
-        return policy.linesep.join(lines) + policy.linesep
+        return _fold_at(self.name, value.split(" "), policy)
+
+
+def _fold_at(name: str, words: list[str], policy) -> str:
+    """`Name: word word …` folded only between words, each line within the policy's length where it can be."""
+    lines, line = [], f"{name}:"
+    for word in words:
+        if len(line) + 1 + len(word) > policy.max_line_length and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += f" {word}"
+    lines.append(line)
+    return policy.linesep.join(lines) + policy.linesep
 
 
 _HEADERS = HeaderRegistry()
