@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 
 from mailbot.app import App
@@ -90,9 +92,6 @@ def run_forever(app: App) -> None:
 
 def _notify_systemd(state: str) -> None:
     """Tell systemd (Type=notify) how we are, when it asked; nothing otherwise."""
-    import os
-    import socket
-
     address = os.environ.get("NOTIFY_SOCKET")
     if not address:
         return

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from mailbot.app import load_app
 from mailbot.clock import Clock
 from mailbot.commands.options import now_option, reports_config_errors
+from mailbot.config import shipped_dir
 from mailbot.db.models import Case, Event, InboundMessage, OutboxMessage
 from mailbot.intake.maildir import deliver_to_maildir
 from mailbot.intake.record import dedup_key
+from mailbot.triage import load_ruleset
 
 SAMPLES = Path(__file__).parent.parent / "demo"
 MARKER = ".mailbot-demo"
@@ -47,23 +49,16 @@ def demo(directory: Path, now):
 def _run_deployment(root: Path, deployment: str, setup: dict, clock: Clock) -> None:
     from mailbot.daemon import run_once
 
-    config = root / "mailbot.toml"
-    root.mkdir(parents=True)
+    ruleset = load_ruleset(shipped_dir("rules"), deployment)
     lines = [f'deployment = "{deployment}"', "", "[storage]", 'url = "sqlite:///mailbot.db"', "",
              "[smtp]", 'transport = "directory"', 'directory = "sent"', ""]
-    app_rules = None
     for mailbox, staff in setup["staff"].items():
-        lines += ["[[mailboxes]]", f'name = "{mailbox}"', f'address = "{{{mailbox}}}"', f'maildir = "Maildir/{mailbox}"',
-                  f"staff = {json.dumps(staff)}", ""]
-    text = "\n".join(lines)
-    # The mailbox addresses come from the rule set's directory of bodies.
-    from mailbot.config import shipped_dir
-    from mailbot.triage import load_ruleset
-
-    app_rules = load_ruleset(shipped_dir("rules"), deployment)
-    for mailbox in setup["staff"]:
-        text = text.replace(f"{{{mailbox}}}", app_rules.body_of(mailbox).address)
-    config.write_text(text, encoding="utf-8")
+        # The mailbox addresses come from the rule set's directory of bodies.
+        lines += ["[[mailboxes]]", f'name = "{mailbox}"', f'address = "{ruleset.body_of(mailbox).address}"',
+                  f'maildir = "Maildir/{mailbox}"', f"staff = {json.dumps(staff)}", ""]
+    root.mkdir(parents=True)
+    config = root / "mailbot.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
     at = clock.now()
     for delivery in setup["deliveries"]:
         deliver_to_maildir(root / "Maildir" / delivery["to"], (SAMPLES / "mail" / delivery["file"]).read_bytes(), at=at)
