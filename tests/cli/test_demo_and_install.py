@@ -26,8 +26,13 @@ def test_demo_opens_cases_and_writes_the_sent_mail(tmp_path):
     assert "first-contact by Wed 18 Nov 2026" in out            # 2 working days in Cleveland
     assert "duplicate delivery" in out
     assert out.count("ignored: automatic-mail") == 3
+    assert "case PCP-2026-00002 at cambs-panel: redirected" in out and "sent redirect to enquiries@policeconduct.gov.uk" in out
+    assert "sent request-details to tx4471@example.net" in out and "sent signpost to imran.q@example.com" in out
+    assert "sent acknowledgement to paul.ridley@example.net" in out
+    assert "sent redirect to standards.ethics@cleveland-police.example" in out
+    assert "sent acknowledgement to samira.dhillon@example.com" in out
     sent = list((tmp_path / "demo" / "cambridgeshire" / "sent").glob("*.eml"))
-    assert len(sent) == 8    # 4 cases x (acknowledgement + staff-notification)
+    assert len(sent) == 17   # 5 new cases x 2, a redirect x 3, a request for details x 2, a signpost x 2
     again = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo")], catch_exceptions=False)
     assert again.exit_code == 0           # remade, not refused
 
