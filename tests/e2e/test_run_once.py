@@ -165,3 +165,14 @@ def test_a_redirect_carries_the_original_intact(installation):
     assert original.replace(b"\r\n", b"\n").strip() in redirect.raw.replace(b"\r\n", b"\n"), "not byte for byte"
     [case] = installation.export()
     assert case["status"] == "redirected" and case["redirected_to"] == "cambs-psd"
+
+
+def test_mail_from_a_staff_address_is_never_answered_automatically(installation):
+    """A message merely claiming to be from staff (not a reply to a notification) gets no automatic answer."""
+    installation.deliver("democratic-services", "p22-forged-staff-reply.eml", at="2026-12-16T14:02:05+00:00")
+
+    assert installation.run("2026-12-16T14:05:00+00:00").exit_code == 0
+
+    sent = installation.smtp.wait_for(1)
+    assert [m.kind for m in sent] == ["staff-notification"], installation.smtp.describe()
+    assert installation.smtp.to("hannah.lowe@example.org") == []
