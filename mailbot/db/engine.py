@@ -26,6 +26,8 @@ def open_engine(url: str, *, connect_args: dict | None = None) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         args.setdefault("timeout", 30)
+    elif url.startswith("postgresql"):
+        args.setdefault("connect_timeout", 10)   # every network call has a timeout
     try:
         engine = create_engine(url, connect_args=args, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, ValueError) as error:
