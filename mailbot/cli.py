@@ -44,7 +44,19 @@ def main(log_level: str) -> None:
 @now_option
 @reports_config_errors
 def run(config_path, once, now):
-    """Run the daemon (or one pass with --once)."""
+    """Run the daemon (or one pass with --once).
+
+    Each pass records every new message of every mailbox (committed before
+    anything changes on the server), processes it (parse, triage, case,
+    outbox) and delivers the due outbox. The daemon repeats this every
+    [daemon] poll_seconds (default 60) and delivers every outbox_seconds
+    (default 30), until SIGTERM or SIGINT; under systemd (Type=notify) it
+    reports when it is ready.
+
+    Exit status with --once: 0 the pass completed (also when mail was
+    quarantined or sends deferred), 1 a mailbox or the SMTP server could not
+    be reached (all else done), 2 a configuration error.
+    """
     from mailbot.daemon import run_forever, run_once
 
     app = load_app(config_path, clock=Clock(now))
