@@ -5,21 +5,26 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.clock import Clock
+from mailbot.cases.letters import COMPLAINANT_KIND
+from mailbot.clock import LONDON, Clock
 from mailbot.config import find_config, load_settings
 from mailbot.db.engine import migrate, open_engine, session_factory
 from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
 from mailbot.outbox.kinds import Kind
+from mailbot.outbox.message_ids import is_ours
 from mailbot.outbox.template_samples import sample_context
 from mailbot.outbox.templates import TemplateSet
 from mailbot.settings import MailboxSettings, Settings
-from mailbot.triage import Body, RuleSet, load_ruleset
+from mailbot.parse.message import Message
+from mailbot.triage import Body, Known, RuleSet, load_ruleset
 
 log = logging.getLogger("mailbot")
 _SECRET_KEY = "message-id-secret"
@@ -44,6 +49,31 @@ class App:
     def own_addresses(self) -> set[str]:
         """Every watched mailbox address: mail from them is ours and is never answered."""
         return {mailbox.address for mailbox in self.settings.mailboxes}
+
+    @property
+    def staff_addresses(self) -> set[str]:
+        """Every listed staff and manager address: never answered automatically."""
+        return {parseaddr(person)[1].lower() for mailbox in self.settings.mailboxes
+                for person in (*mailbox.staff, *mailbox.managers)}
+
+    def watched_mailbox(self, body_id: str | None) -> MailboxSettings | None:
+        """The mailbox of `body_id` when this installation watches it (a redirect there is a transfer)."""
+        name = self.ruleset.mailbox_of(body_id) if body_id else None
+        return next((mailbox for mailbox in self.settings.mailboxes if mailbox.name == name), None)
+
+    def known_about(self, message: Message, *, received: datetime) -> Known:
+        """What the installation knows of a message that triage cannot see in it.
+
+        Without the database (a dry run) there is no secret, so only our
+        addresses can show that a message is our own.
+        """
+        own_mail = ""
+        if self.secret and message.message_id and is_ours(self.secret, message.message_id):
+            own_mail = f"Message-ID {message.message_id} is signed by this mailbot"
+        elif message.sender in self.own_addresses:
+            own_mail = f"sent from our own mailbox address {message.sender}"
+        return Known(own_mail=own_mail, received=received.astimezone(LONDON).date(),
+                     own_addresses=frozenset(self.own_addresses))
 
 
 def load_app(config: str | Path | None, *, clock: Clock = Clock(), database: bool = True) -> App:
@@ -106,8 +136,6 @@ def template_problems(app: App) -> list[str]:
 
 def _kinds_of(rule) -> list[str]:
     """The templates a rule's decision sends with (its own `template`, else the kind of its action)."""
-    from mailbot.cases.letters import COMPLAINANT_KIND
-
     if rule.action not in COMPLAINANT_KIND:
         return []
     names = [rule.template or COMPLAINANT_KIND[rule.action].value]

@@ -98,9 +98,9 @@ _MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp
 _TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon"}
 
 
-def _imap(reader: _Reader, data: dict, where: str, base: ImapSettings | None) -> ImapSettings:
+def _imap(reader: _Reader, data: dict, where: str) -> ImapSettings:
     reader.table(data, where, _IMAP_KEYS)
-    start = base or ImapSettings(host="")
+    start = ImapSettings(host="")
     values = {
         "host": reader.get(data, where, "host", str, start.host),
         "port": reader.get(data, where, "port", int, start.port),
@@ -169,7 +169,7 @@ def _mailbox(reader: _Reader, data: Any, index: int, imap_defaults: dict | None)
             reader.problem(f"{where}.imap", "a table", own)
             own = {}
         merged.update(own)
-        imap = _imap(reader, merged, f"{where}.imap" if own else "imap", None)
+        imap = _imap(reader, merged, f"{where}.imap" if own else "imap")
         if not imap.host:
             reader.problem(f"{where}.imap.host", "an IMAP host (in [imap] or [mailboxes.imap]), or a maildir path")
         if not imap.username:

@@ -12,15 +12,13 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cases import audit
+from mailbot.cases.letters import send_letters
 from mailbot.cases.opening import open_case
 from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
-from mailbot.cases.letters import send_letters
-from mailbot.clock import LONDON
-from mailbot.outbox.message_ids import is_ours
-from mailbot.settings import MailboxSettings
 from mailbot.parse import parse_message
 from mailbot.parse.message import Message
+from mailbot.settings import MailboxSettings
 from mailbot.triage import Action, Decision, Hit, Known, evaluate
 
 log = logging.getLogger("mailbot.pipeline")
@@ -76,7 +74,7 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         audit.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")
         log.warning("message %s in %s is unreadable, quarantined: %s", inbound.id, inbound.mailbox, error)
         return Outcome(inbound.id, Action.QUARANTINE.value, None, (str(error),))
-    known = _known(app, message, inbound)
+    known = app.known_about(message, received=inbound.received_at)
     decision = evaluate(message, inbound.mailbox, app.ruleset, known)
     decision_log.info("%s in %s: %s (%s)", message.message_id or f"message {inbound.id}", inbound.mailbox,
                       decision.action.value, decision.why)
@@ -95,16 +93,6 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
     return Outcome(inbound.id, decision.action.value, case.ref, tuple(decision.reasons))
 
 
-def _known(app: App, message: Message, inbound: InboundMessage) -> Known:
-    own_mail = ""
-    if message.message_id and is_ours(app.secret, message.message_id):
-        own_mail = f"Message-ID {message.message_id} is signed by this mailbot"
-    elif message.sender in app.own_addresses:
-        own_mail = f"sent from our own mailbox address {message.sender}"
-    return Known(own_mail=own_mail, received=inbound.received_at.astimezone(LONDON).date(),
-                 own_addresses=frozenset(app.own_addresses))
-
-
 def _transfer_inside(app: App, message: Message, known: Known, decision: Decision,
                      mailbox_name: str) -> tuple[Decision, MailboxSettings]:
     """A redirect to a body whose mailbox this installation watches is an internal transfer: no mail.
@@ -116,13 +104,12 @@ def _transfer_inside(app: App, message: Message, known: Known, decision: Decisio
     here = app.settings.mailbox(mailbox_name)
     if decision.action is not Action.REDIRECT:
         return decision, here
-    target_mailbox = app.ruleset.mailbox_of(decision.redirected_to)
-    watched = {mailbox.name: mailbox for mailbox in app.settings.mailboxes}
-    if target_mailbox not in watched:
+    target = app.watched_mailbox(decision.redirected_to)
+    if target is None:
         return decision, here
     moved = Hit("internal-transfer", f"rule {decision.rule} sends it to {decision.redirected_to}, watched here as "
-                                     f"{target_mailbox}: the case moves there and no mail goes out", kind="fact")
-    again = evaluate(message, target_mailbox, app.ruleset, known)
+                                     f"{target.name}: the case moves there and no mail goes out", kind="fact")
+    again = evaluate(message, target.name, app.ruleset, known)
     if again.action is Action.REDIRECT and again.redirected_to == decision.body:
         again = replace(again, action=Action.NEW_CASE, redirected_to=None)
-    return replace(again, hits=(moved, *decision.hits, *again.hits), grounds=(moved, *again.grounds)), watched[target_mailbox]
+    return replace(again, hits=(moved, *decision.hits, *again.hits), grounds=(moved, *again.grounds)), target

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
 
@@ -43,7 +42,7 @@ def send_letters(app, session: Session, *, case: Case, message: Message, decisio
         enqueue(session, kind=Kind.REDIRECT, to=[target.address], from_name=body.name, context=context(Kind.REDIRECT),
                 attached_message=inbound.raw, **threading, **common)
     kind = Kind(decision.template) if decision.template else COMPLAINANT_KIND[decision.action]
-    if case.complainant_email in _staff_addresses(app):
+    if case.complainant_email in app.staff_addresses:
         # Mail that claims to come from staff but is no staff reply is never answered automatically.
         audit.record(session, at=now, action="not-answered", case_id=case.id,
                      reason=f"{case.complainant_email} is a staff address: no {kind.value} is sent to it")
@@ -59,8 +58,3 @@ def send_letters(app, session: Session, *, case: Case, message: Message, decisio
     else:
         audit.record(session, at=now, action="no-staff", case_id=case.id,
                      reason=f"mailbox {mailbox.name} lists no staff: nobody was notified of {case.ref}")
-
-
-def _staff_addresses(app) -> set[str]:
-    return {parseaddr(person)[1].lower() for mailbox in app.settings.mailboxes
-            for person in (*mailbox.staff, *mailbox.managers)}

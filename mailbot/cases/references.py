@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,9 +32,3 @@ def next_reference(session: Session, prefix: str, year: int) -> str:
     ).scalar_one()
     return format_reference(prefix, year, number)
 
-
-def last_reference(session: Session, prefix: str, year: int) -> int:
-    """The last number given for (prefix, year), 0 when none."""
-    value = session.scalar(select(ReferenceCounter.last_number).where(
-        ReferenceCounter.prefix == prefix, ReferenceCounter.year == year))
-    return value or 0

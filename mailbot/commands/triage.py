@@ -8,14 +8,13 @@ from pathlib import Path
 import click
 
 from mailbot.app import load_app
-from mailbot.clock import LONDON, Clock
+from mailbot.cases.letters import COMPLAINANT_KIND
+from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_CONFIG, config_option, now_option, reports_config_errors
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
-from mailbot.triage import Action, Known, evaluate
+from mailbot.triage import Action, evaluate
 
-_SENT_TO_COMPLAINANT = {Action.NEW_CASE: "acknowledgement", Action.REQUEST_DETAILS: "request-details",
-                        Action.REDIRECT: "redirect-notice", Action.SIGNPOST: "signpost"}
 
 
 @click.command()
@@ -45,10 +44,7 @@ def triage(file, config_path, mailbox_name, explain, now):
     except UnreadableMail as error:
         click.echo(f"decision: quarantine\nreason: unreadable: {error}")
         return
-    own = f"sent from our own mailbox address {message.sender}" if message.sender in app.own_addresses else ""
-    known = Known(own_mail=own, received=app.clock.now().astimezone(LONDON).date(),
-                  own_addresses=frozenset(app.own_addresses))
-    decision = evaluate(message, mailbox_name, app.ruleset, known)
+    decision = evaluate(message, mailbox_name, app.ruleset, app.known_about(message, received=app.clock.now()))
     body = app.ruleset.bodies[decision.body]
     click.echo(f"decision: {decision.action.value}" + (f" -> {decision.redirected_to}" if decision.redirected_to else ""))
     click.echo(f"rule: {decision.rule}")
@@ -72,11 +68,14 @@ def _would_send(app, mailbox_name: str, decision) -> list[str]:
     lines = []
     if decision.action is Action.REDIRECT:
         target = app.ruleset.bodies[decision.redirected_to]
-        if app.ruleset.mailbox_of(target.id) in {mailbox.name for mailbox in app.settings.mailboxes}:
+        if app.watched_mailbox(target.id) is not None:
             return [f"nothing: an internal transfer to {target.id}, acknowledged from there"]
         lines.append(f"redirect to {target.address} (the original attached)")
-    kind = _SENT_TO_COMPLAINANT[decision.action]
-    lines.append(f"{kind} to {decision.complainant_email}" if decision.complainant_email else f"no {kind}: no address")
+    kind = decision.template or COMPLAINANT_KIND[decision.action].value
+    if decision.complainant_email in app.staff_addresses:
+        lines.append(f"no {kind}: {decision.complainant_email} is a staff address")
+    else:
+        lines.append(f"{kind} to {decision.complainant_email}" if decision.complainant_email else f"no {kind}: no address")
     try:
         staff = app.settings.mailbox(mailbox_name).staff
     except KeyError:
