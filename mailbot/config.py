@@ -94,7 +94,8 @@ _IMAP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file"
               "token_command", "timeout", "batch_size", "ca_file"}
 _SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "timeout",
               "ca_file", "transport", "directory"}
-_MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp", "maildir", "move_to"}
+_MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp", "maildir", "move_to",
+                 "answer_backlog_days", "max_message_mb"}
 _TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon"}
 
 
@@ -181,6 +182,8 @@ def _mailbox(reader: _Reader, data: Any, index: int, imap_defaults: dict | None)
         folder=reader.get(data, where, "folder", str, "INBOX"),
         staff=staff, managers=managers, imap=imap, maildir=maildir,
         smtp=None, move_to=reader.get(data, where, "move_to", str, ""),
+        answer_backlog_days=reader.get(data, where, "answer_backlog_days", int, 2),
+        max_message_mb=reader.get(data, where, "max_message_mb", int, 25),
     )
 
 

@@ -79,6 +79,12 @@ class MailboxSettings:
     maildir: Path | None = None
     smtp: SmtpSettings | None = None  # None: the top-level [smtp]
     move_to: str = ""                 # after recording, move there instead of setting \Seen
+    answer_backlog_days: int = 2      # first sync: mail older than this is recorded and opened, never auto-answered
+    max_message_mb: int = 25          # larger mail is recorded with its bytes and quarantined as "too large"
+
+    @property
+    def max_message_bytes(self) -> int:
+        return self.max_message_mb * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,52 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+class StorableText(TypeDecorator):
+    """Text as the sender wrote it, made storable everywhere: a NUL becomes U+FFFD.
+
+    PostgreSQL refuses NUL in text columns (SQLite stores it), so one header
+    with a NUL would fail every pass of its mailbox; every text column that a
+    sender's words can reach uses this type.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return storable(value) if isinstance(value, str) else value
+
+
+class StorableString(StorableText):
+    """A bounded `String(n)` with the NUL rule of `StorableText`, cut to n characters.
+
+    PostgreSQL refuses a value longer than the column (SQLite does not), and
+    a display name or address is the sender's to make as long as they like.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        value = super().process_bind_param(value, dialect)
+        limit = self.impl.length
+        return value[:limit] if isinstance(value, str) and limit and len(value) > limit else value
+
+
+def storable(text: str) -> str:
+    """`text` with every NUL replaced by U+FFFD (the replacement character)."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class Base(DeclarativeBase):
     pass
 
 
 class MailboxState(Base):
-    """Where intake of one mailbox stopped: the folder's UIDVALIDITY and the last UID recorded."""
+    """Where intake of one folder of one mailbox stopped: its UIDVALIDITY and the last UID recorded."""
 
     __tablename__ = "mailbox_state"
     mailbox: Mapped[str] = mapped_column(String(100), primary_key=True)
+    folder: Mapped[str] = mapped_column(StorableString(200), primary_key=True, default="INBOX")
     uidvalidity: Mapped[int | None] = mapped_column(Integer)
     last_uid: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -55,16 +92,19 @@ class InboundMessage(Base):
     __table_args__ = (UniqueConstraint("mailbox", "dedup_key", name="uq_inbound_mailbox_dedup"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(100), index=True)
-    dedup_key: Mapped[str] = mapped_column(String(1000))
-    message_id: Mapped[str] = mapped_column(String(1000), default="")
+    dedup_key: Mapped[str] = mapped_column(StorableString(1000))
+    message_id: Mapped[str] = mapped_column(StorableString(1000), default="")
     sha256: Mapped[str] = mapped_column(String(64))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # received -> processed | ignored | quarantined
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(StorableText, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # False for mail older than answer_backlog_days at a mailbox's first sync: opened for staff, never auto-answered.
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=True)
+    flags: Mapped[list] = mapped_column(JSON, default=list)   # e.g. "message-id-reused"
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message")
 
 
@@ -75,7 +115,7 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("mailbox", "source_key", name="uq_delivery_mailbox_source"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(100))
-    source_key: Mapped[str] = mapped_column(String(200))
+    source_key: Mapped[str] = mapped_column(StorableString(400))
     message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -93,15 +133,15 @@ class Case(Base):
     body: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), index=True)   # open | awaiting-details | redirected | closed
     redirected_to: Mapped[str | None] = mapped_column(String(100))
-    complainant_name: Mapped[str] = mapped_column(String(300), default="")
-    complainant_email: Mapped[str] = mapped_column(String(300), default="")
+    complainant_name: Mapped[str] = mapped_column(StorableString(300), default="")
+    complainant_email: Mapped[str] = mapped_column(StorableString(300), default="")
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     third_party: Mapped[bool] = mapped_column(Boolean, default=False)
     review: Mapped[dict | None] = mapped_column(JSON)
     missing: Mapped[list] = mapped_column(JSON, default=list)
     flags: Mapped[list] = mapped_column(JSON, default=list)
     rules: Mapped[list] = mapped_column(JSON, default=list)
-    subject: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(StorableText, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deadlines: Mapped[list["Deadline"]] = relationship(back_populates="case", order_by="Deadline.id")
@@ -129,9 +169,9 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
-    actor: Mapped[str] = mapped_column(String(300))        # "mailbot", a staff address, "operator"
-    action: Mapped[str] = mapped_column(String(60))        # case-opened, mail-ignored, quarantined, sent ...
-    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(StorableString(300))   # "mailbot", a staff address, "operator"
+    action: Mapped[str] = mapped_column(String(60))           # case-opened, mail-ignored, quarantined, sent ...
+    reason: Mapped[str] = mapped_column(StorableText, default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     case: Mapped[Case | None] = relationship(back_populates="events")
 
@@ -151,16 +191,32 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     mailbox: Mapped[str] = mapped_column(String(100))
-    envelope_from: Mapped[str] = mapped_column(String(300))
+    envelope_from: Mapped[str] = mapped_column(StorableString(300))
     recipients: Mapped[list] = mapped_column(JSON)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | sent | failed
+    # queued (never tried) | deferred (a temporary failure, tried again later) | sent | failed (for good)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(StorableText, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AutomaticAnswer(Base):
+    """One automatic answer counted against one address (normalised), for the cap per address and window.
+
+    An acknowledgement counts against its recipient; a redirect against the
+    complainant whose mail it carries; an answer to a forwarded complaint
+    against the forwarder too. Counting is an indexed query on `address`.
+    """
+
+    __tablename__ = "automatic_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    address: Mapped[str] = mapped_column(StorableString(320), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class ReferenceCounter(Base):

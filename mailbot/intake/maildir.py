@@ -28,6 +28,7 @@ class MaildirSource:
 
     def __init__(self, mailbox_name: str, path: Path):
         self.mailbox = mailbox_name
+        self.folder = "new"      # a Maildir has no cursor; its one folder of new mail
         self.path = path
         self._maildir: mailbox.Maildir | None = None
 

@@ -47,6 +47,7 @@ class MailSource(Protocol):
     """
 
     mailbox: str
+    folder: str      # the cursor is kept per (mailbox, folder)
 
     def __enter__(self) -> "MailSource": ...
 

@@ -79,7 +79,7 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
     mailbox = source.mailbox
     server_state = source.sync_state()
     with sessions() as session:
-        state = session.get(MailboxState, mailbox)
+        state = session.get(MailboxState, (mailbox, source.folder))
         recorded = SyncState(state.uidvalidity, state.last_uid) if state and state.uidvalidity is not None else None
         if server_state and recorded and recorded.uidvalidity != server_state.uidvalidity:
             audit.record(session, at=now, action="uidvalidity-changed",
@@ -94,7 +94,8 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
         with sessions() as session:
             keys = record_batch(session, batch, now=now)
             if server_state is not None:
-                _save_state(session, mailbox, server_state.uidvalidity, max(_uid(key) for key in keys), now)
+                _save_state(session, mailbox, source.folder, server_state.uidvalidity,
+                            max(_uid(key) for key in keys), now)
             session.commit()
         log.info("mailbox %s: recorded %d message(s)", mailbox, len(keys))
         count += len(keys)
@@ -105,10 +106,11 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
     return count
 
 
-def _save_state(session: Session, mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-    state = session.get(MailboxState, mailbox)
+def _save_state(session: Session, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+    state = session.get(MailboxState, (mailbox, folder))
     if state is None:
-        session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now))
+        session.add(MailboxState(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid,
+                                 updated_at=now))
     else:
         if state.uidvalidity != uidvalidity:
             state.uidvalidity, state.last_uid = uidvalidity, 0

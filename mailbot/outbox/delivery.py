@@ -25,7 +25,7 @@ def deliver_due(sessions: sessionmaker[Session], settings: Settings, *, now: dat
     """Try each due message once; return False when an SMTP server could not be reached."""
     with sessions() as session:
         due = session.execute(select(OutboxMessage.id, OutboxMessage.mailbox).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id)).all()
+            OutboxMessage.status.in_(("queued", "deferred")), OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id)).all()
     reachable = True
     by_mailbox: dict[str, list[int]] = {}
     for row_id, mailbox_name in due:
@@ -54,13 +54,13 @@ def _smtp_for(settings: Settings, mailbox_name: str):
 def _deliver_one(sessions: sessionmaker[Session], transport, row_id: int, *, now: datetime) -> None:
     with sessions() as session:
         row = session.get(OutboxMessage, row_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status not in ("queued", "deferred"):
             return
         row.attempts += 1
         try:
             refused = transport.send(row.envelope_from, list(row.recipients), row.raw)
         except TransientSendError as error:
-            row.next_attempt_at = now + retry_delay(row.attempts)
+            row.status, row.next_attempt_at = "deferred", now + retry_delay(row.attempts)
             row.last_error = str(error)
             log.warning("outbox: %s %s deferred (attempt %d): %s", row.kind, row.message_id, row.attempts, error)
         except PermanentSendError as error:
@@ -82,7 +82,7 @@ def _deliver_one(sessions: sessionmaker[Session], transport, row_id: int, *, now
 
 def _defer_rest(sessions: sessionmaker[Session], row_ids: list[int], error: str, *, now: datetime) -> None:
     with sessions() as session:
-        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == "pending")):
+        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(row_ids), OutboxMessage.status.in_(("queued", "deferred")))):
             if row.next_attempt_at <= now:
                 row.last_error = error
         session.commit()

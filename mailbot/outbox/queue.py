@@ -55,7 +55,7 @@ def enqueue(session: Session, *, templates: TemplateSet, secret: bytes, kind: Ki
     row = OutboxMessage(dedup_key=dedup_key, message_id=message_id, kind=kind.value,
                         case_id=case.id if case else None, mailbox=mailbox, envelope_from=from_address,
                         recipients=recipients, raw=raw, sha256=hashlib.sha256(raw).hexdigest(),
-                        status="pending", attempts=0, next_attempt_at=now, created_at=now)
+                        status="queued", attempts=0, next_attempt_at=now, created_at=now)
     session.add(row)
     audit.record(session, at=now, action="mail-queued", case_id=case.id if case else None,
                  reason=f"{kind.value} to {', '.join(recipients)}", detail={"message_id": message_id})

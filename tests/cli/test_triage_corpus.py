@@ -16,6 +16,9 @@ CONFIGS = {
                        ("cambs-pcc", "cambs-pcc@cambs.pnn.police.uk")],
     "cleveland": [("cleveland-resolution", "resolution.team@cleveland-opcc.example")],
 }
+# Set T mail that today's rules decide wrongly; issue 9 (triage that reads people) removes these.
+READS_PEOPLE = {"t09-pcc-101-handler-and-pcso-surgery", "t16-panel-pcc-witness-keep-my-name-out",
+                "t24-pcc-compensation-late-husband-door", "t30-cleveland-officer-gave-ex-new-address"}
 STATUS = {"new-case": "open", "redirect": "redirected", "request-details": "awaiting-details", "signpost": "closed"}
 
 
@@ -25,7 +28,9 @@ def deliveries():
         first = next(step["deliver"] for step in scenario["steps"] if "deliver" in step)
         expect = next(step["expect"] for step in scenario["steps"] if "expect" in step)
         cases = expect.get("cases") or []
-        yield pytest.param(scenario["deployment"], first, cases[0] if cases else None, id=path.stem)
+        marks = [pytest.mark.xfail(reason="waits for triage that reads people (issue 9)", strict=True)] \
+            if path.stem in READS_PEOPLE else []
+        yield pytest.param(scenario["deployment"], first, cases[0] if cases else None, id=path.stem, marks=marks)
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def test_a_temporary_refusal_is_retried_after_the_backoff_and_not_before(install
     assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 0   # deferred sends are not a failure
     assert installation.smtp.messages == []
     rows = outbox_rows(installation)
-    assert [row.status for row in rows] == ["pending", "pending"]
+    assert [row.status for row in rows] == ["deferred", "deferred"]
     assert all(row.attempts == 1 and "451" in row.last_error for row in rows)
 
     assert installation.run("2026-11-16T10:05:30+00:00").exit_code == 0   # inside the backoff: no attempt
@@ -66,7 +66,7 @@ def test_an_unreachable_smtp_server_exits_1_and_keeps_the_mail(installation):
 
     assert result.exit_code == 1
     assert len(installation.export()) == 1
-    assert [row.status for row in outbox_rows(installation)] == ["pending", "pending"]
+    assert [row.status for row in outbox_rows(installation)] == ["queued", "queued"]
 
 
 def test_automatic_answers_to_one_address_are_capped(installation):

@@ -16,7 +16,10 @@ from tests.parse.conftest import CORPUS_FILES, corpus_bytes, with_line_ends
 from tests.parse.test_properties import RELAXED, parse_or_refuse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-FORWARDS_IN_CORPUS = {"p23", "p24", "p25", "p34"}
+FORWARDS_IN_CORPUS = {"p23", "p24", "p25", "p34", "t26", "t27"}
+# A quoted earlier email (a reply, not a forward) that parse offers as an unmarked Outlook block; triage
+# does not trust it, but parse should not offer it (issue 9).
+QUOTED_NOT_FORWARDED = {"t01", "t21", "t30"}
 
 
 def fixture(name: str):
@@ -113,9 +116,10 @@ def test_attached_original_p34(corpus):
     assert forwarded.attachments == ()
 
 
-@pytest.mark.parametrize(
-    "path", [path for path in CORPUS_FILES if path.name[:3] not in FORWARDS_IN_CORPUS], ids=lambda path: path.stem
-)
+@pytest.mark.parametrize("path", [
+    pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(reason="issue 9: a quoted reply read as a forward",
+                                                              strict=True)] if path.name[:3] in QUOTED_NOT_FORWARDED else [])
+    for path in CORPUS_FILES if path.name[:3] not in FORWARDS_IN_CORPUS])
 def test_mail_written_directly_is_not_a_forward(path):
     message = parse_message(with_line_ends(path.read_bytes(), b"\r\n"))
 

@@ -27,6 +27,7 @@ class Waiting(NamedTuple):
 REPLY_WITH_NAME = "waits for replies on a case: the follow-up with a name opens the case (coverage item 5 follow-up)"
 STAFF_REPLIES = "waits for staff replies and #commands (item 12)"
 REMINDERS = "waits for reminders and escalations (items 17, 18)"
+READS_PEOPLE = "waits for triage that reads people, not keywords (issue 9)"
 
 # Steps before `from_step` must pass: a failure there is a real one. From it
 # on a failure is an xfail, and a pass is welcome. Remove a line when its
@@ -43,6 +44,13 @@ WAITING = {
         Waiting(4, "waits for staff-reply authentication (item 13)"),
     "p27-panel-reminders-over-christmas": Waiting(11, REMINDERS),              # step 11: expects a staff-reminder
     "p30-cleveland-reminders-two-days": Waiting(7, REMINDERS),                 # step 7: expects a staff-reminder
+    # Set T, written after the rules: step 3 is the expectation each gets wrong today.
+    "t03-panel-chief-constable-wisbech-remarks": Waiting(3, READS_PEOPLE),     # a name in an encoded header
+    "t09-pcc-101-handler-and-pcso-surgery": Waiting(3, READS_PEOPLE),          # roles in everyday words
+    "t10-panel-mother-for-son-station-arrest": Waiting(3, READS_PEOPLE),       # a redirect for someone else
+    "t16-panel-pcc-witness-keep-my-name-out": Waiting(3, READS_PEOPLE),        # anonymity in ordinary words
+    "t24-pcc-compensation-late-husband-door": Waiting(3, READS_PEOPLE),        # a money claim, no complaint
+    "t30-cleveland-officer-gave-ex-new-address": Waiting(3, READS_PEOPLE),     # misuse of information
 }
 
 PATHS = sorted(SCENARIOS.glob("*.yaml"))

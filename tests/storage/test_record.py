@@ -113,7 +113,7 @@ def test_mailbox_state_and_case_json_fields(sessions):
                          rules=["new-complaint"], received_at=NOW, opened_at=NOW))
         session.commit()
     with sessions() as session:
-        assert session.get(MailboxState, "cambs-pcc").last_uid == 42
+        assert session.get(MailboxState, ("cambs-pcc", "INBOX")).last_uid == 42
         case = session.scalar(select(Case))
         assert case.review == {"outcome_date": "2026-11-01", "in_time": True}
         assert case.missing == ["when"]
