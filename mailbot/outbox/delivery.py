@@ -74,7 +74,8 @@ def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: da
             try:
                 transport.connect()  # an unreachable server is the pass's failure, not each message's
             except TransientSendError as error:
-                log.error("outbox: SMTP server %s:%s not reachable: %s (mail stays queued)", smtp.host, smtp.port, error)
+                log.error("outbox: SMTP server %s:%s not reachable: %s (mail stays queued)",
+                          smtp.host, smtp.port, error)
                 _note_unreachable(app.sessions, row_ids[position:], str(error), now=now)
                 return False
             _deliver_on_its_own(app, transport, row_id, now=now)

@@ -170,7 +170,8 @@ class SmtpTransport:
             self.close()
         refused = {**refused_here, **refused}
         if refused:
-            log.warning("SMTP %s accepted the message for some recipients only; refused: %s", where, describe_refused(refused))
+            log.warning("SMTP %s accepted the message for some recipients only; refused: %s",
+                        where, describe_refused(refused))
         return refused
 
     def _body_options(self, raw: bytes) -> list[str]:

@@ -1,28 +1,34 @@
 """The outbox never stalls: a message the server or the library cannot take fails on its own, staff are told.
 
 Every test runs `mailbot run --once` against the real aiosmtpd server, told
-to misbehave as a real one does (no SMTPUTF8, a SIZE limit, a 550).
+to misbehave as a real one does (no SMTPUTF8, a SIZE limit, a 550), and an
+administrator's template or a damaged row that fails in a way nobody foresaw.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import OutboxMessage
 from tests.e2e.test_outbox_delivery import events, outbox_rows
-from tests.installation import CORPUS
+from tests.installation import CORPUS, make_installation
 
 DOTTED = "eleanor·pritchard@example.org"     # the issue's address: a middle dot, valid under RFC 6531
 STAFF = "ceo.office@cambs.pnn.police.uk"
 
 
-def complaint_from(address: str, *, corpus_file: str = "p07-pcc-chief-constable-radio.eml") -> bytes:
-    raw = (CORPUS / "mail" / corpus_file).read_bytes()
+def complaint_from(address: str, *, number: int = 0) -> bytes:
+    """The corpus complaint p07 sent from `address`; a `number` makes it a different message (its own Message-ID)."""
+    raw = (CORPUS / "mail" / "p07-pcc-chief-constable-radio.eml").read_bytes()
+    if number:
+        raw = raw.replace(b"Message-ID: <", f"Message-ID: <{number}.".encode(), 1)
     return raw.replace(b"eleanor.pritchard@example.org", address.encode("utf-8"))
 
 
@@ -45,16 +51,12 @@ def test_without_smtputf8_only_that_address_is_refused_and_the_rest_of_the_pass_
     WHEN one pass runs
     THEN the good complaints are answered, the bad acknowledgement fails with its reason, the staff that can
     be reached are notified and told of the failure, the pass exits 0, and a second pass sends nothing more."""
-    from tests.installation import make_installation
-
     installation = make_installation(tmp_path, dovecot, smtp_server, f"sqlite:///{tmp_path / 'mailbot.db'}",
                                      staff={"cambs-pcc": [STAFF, "zoë.staff@cambs.pnn.police.uk"]})
     smtp_server.offer_smtputf8(False)
     installation.deliver("cambs-pcc", complaint_from("first@example.org"), at="2026-11-16T10:00:00+00:00")
-    installation.deliver("cambs-pcc", complaint_from(DOTTED).replace(b"Message-ID: <", b"Message-ID: <b.", 1),
-                         at="2026-11-16T10:01:00+00:00")
-    installation.deliver("cambs-pcc", complaint_from("third@example.org").replace(b"Message-ID: <", b"Message-ID: <c.", 1),
-                         at="2026-11-16T10:02:00+00:00")
+    installation.deliver("cambs-pcc", complaint_from(DOTTED, number=2), at="2026-11-16T10:01:00+00:00")
+    installation.deliver("cambs-pcc", complaint_from("third@example.org", number=3), at="2026-11-16T10:02:00+00:00")
 
     result = installation.run("2026-11-16T10:05:00+00:00")
 
@@ -70,11 +72,12 @@ def test_without_smtputf8_only_that_address_is_refused_and_the_rest_of_the_pass_
     assert DOTTED in notice.text and "SMTPUTF8" in notice.text, notice.text
     assert len(sent) == 6, smtp_server.describe()
 
-    rows = {(row.kind, tuple(row.recipients)): row for row in outbox_rows(installation)}
-    failed = rows[("acknowledgement", (DOTTED,))]
-    assert failed.status == "failed" and "SMTPUTF8" in failed.last_error and failed.attempts == 1
-    notification = rows[("staff-notification", (STAFF, "zoë.staff@cambs.pnn.police.uk"))]
-    assert notification.status == "sent" and "zoë.staff" in notification.last_error
+    rows = outbox_rows(installation)
+    [failed] = [row for row in rows if row.status == "failed"]
+    assert failed.kind == "acknowledgement" and failed.recipients == [DOTTED] and failed.attempts == 1
+    assert "SMTPUTF8" in failed.last_error
+    partly = [row for row in rows if row.kind == "staff-notification"]
+    assert all(row.status == "sent" and "zoë.staff" in row.last_error for row in partly), partly
     [failure] = events(installation, "send-failed")
     assert failure.case_id == failed.case_id and "SMTPUTF8" in failure.reason
 
@@ -147,8 +150,7 @@ def test_a_row_that_breaks_the_sender_itself_fails_alone_between_good_ones(insta
     WHEN the next pass runs
     THEN that row fails with the error as its reason, staff are told, every other message goes out, exit 0."""
     installation.deliver("cambs-pcc", "p07-pcc-chief-constable-radio.eml", at="2026-11-16T10:00:00+00:00")
-    installation.deliver("cambs-pcc", complaint_from("second@example.org").replace(b"Message-ID: <", b"Message-ID: <b.", 1),
-                         at="2026-11-16T10:01:00+00:00")
+    installation.deliver("cambs-pcc", complaint_from("second@example.org", number=2), at="2026-11-16T10:01:00+00:00")
     installation.smtp.refuse_next(451, n=4)
     assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 0
     assert [row.status for row in outbox_rows(installation)] == ["deferred"] * 4
@@ -168,3 +170,24 @@ def test_a_row_that_breaks_the_sender_itself_fails_alone_between_good_ones(insta
         "acknowledgement", "case-update", "staff-notification", "staff-notification"], installation.smtp.describe()
     broken = outbox_rows(installation)[0]
     assert broken.status == "failed" and "AttributeError" in broken.last_error and broken.attempts == 2
+
+
+def test_a_case_update_template_that_fails_is_recorded_and_delivery_goes_on(installation, tmp_path):
+    """An administrator's case-update template that cannot be rendered costs the notice, never the pass."""
+    templates = tmp_path / "own-templates"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", templates)
+    (templates / "common" / "case-update.txt.j2").write_text("Subject: {{ update.no_such_value.at_all }}\n\nx\n")
+    config = installation.config
+    config.write_text(config.read_text().replace('deployment = "cambridgeshire"',
+                                                 f'deployment = "cambridgeshire"\ntemplates_dir = "{templates}"'))
+    installation.deliver("cambs-pcc", "p07-pcc-chief-constable-radio.eml", at="2026-11-16T10:00:00+00:00")
+    installation.smtp.refuse_recipient("eleanor.pritchard@example.org", 550)
+
+    result = installation.run("2026-11-16T10:05:00+00:00")
+
+    assert result.exit_code == 0, result.stderr
+    assert [message.kind for message in installation.smtp.wait_for(1)] == ["staff-notification"]
+    assert sorted((row.kind, row.status) for row in outbox_rows(installation)) == [
+        ("acknowledgement", "failed"), ("staff-notification", "sent")]
+    [not_told] = events(installation, "staff-not-told")
+    assert "UndefinedError" in not_told.reason and not_told.case_id is not None
