@@ -9,7 +9,7 @@ import click
 
 from mailbot.app import load_app, template_problems
 from mailbot.clock import Clock
-from mailbot.commands import cases, check, demo, quarantine, triage
+from mailbot.commands import cases, check, demo, outbox, quarantine, triage
 from mailbot.errors import ConfigError
 from mailbot.commands.options import config_option, now_option, reports_config_errors
 
@@ -74,4 +74,5 @@ main.add_command(check.check)
 main.add_command(triage.triage)
 main.add_command(cases.cases)
 main.add_command(quarantine.quarantine)
+main.add_command(outbox.outbox)
 main.add_command(demo.demo)

@@ -46,7 +46,7 @@ def run_pass(app: App) -> tuple[bool, list[Outcome]]:
     for mailbox in app.settings.mailboxes:
         reached &= poll_mailbox(app, mailbox)
     outcomes = process_pending(app, now=app.clock.now())
-    reached &= deliver_due(app.sessions, app.settings, now=app.clock.now())
+    reached &= deliver_due(app, now=app.clock.now())
     return reached, outcomes
 
 
@@ -71,7 +71,7 @@ def run_forever(app: App) -> None:
 
     def outbox_job() -> None:
         with lock:
-            deliver_due(app.sessions, app.settings, now=app.clock.now())
+            deliver_due(app, now=app.clock.now())
 
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
                                                                   "misfire_grace_time": 60})

@@ -76,6 +76,13 @@ _SAMPLE_EXPLANATIONS = {
 }
 
 _NEEDS = ("name-and-address", "written-permission")
+# What a case-update about mail that was not delivered is given besides the case (templates/common/case-update.txt.j2).
+_SAMPLE_UPDATE = {"event": "undelivered", "about": "acknowledgement", "recipients": ["sian.obrien@example.org"],
+                  "delivered_to": [], "not_delivered_to": ["sian.obrien@example.org"],
+                  "reason": "SMTP mail.example.gov.uk:587: every recipient refused: sian.obrien@example.org: "
+                            "550 5.1.1 Mailbox unavailable"}
+_UNDELIVERED_KINDS = ("acknowledgement", "request-details", "redirect", "redirect-notice", "signpost",
+                      "correspondence", "complainant-reminder", "closure-notice")
 _CASE_STATUS = {Kind.REQUEST_DETAILS: "awaiting-details", Kind.REDIRECT: "redirected",
                 Kind.REDIRECT_NOTICE: "redirected", Kind.SIGNPOST: "closed"}
 
@@ -189,6 +196,8 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
         base["decision"] = sample_decision(deployment, kind, body_id=body_id)
     if kind in _CASE_STATUS and isinstance(base.get("case"), Mapping):
         base["case"] = {**base["case"], "status": _CASE_STATUS[kind], "first_contact_due": None}
+    if kind is Kind.CASE_UPDATE:
+        base.setdefault("update", copy.deepcopy(_SAMPLE_UPDATE))
 
     def varied(**changes: Any) -> dict[str, Any]:
         variant = copy.deepcopy(base)
@@ -212,6 +221,10 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
                          varied(decision={"signpost": "compensation", "signpost_to": None,
                                           "explanation": explanation}),
                          varied(decision={"signpost": "", "signpost_to": None, "explanation": explanation})]
+    elif kind is Kind.CASE_UPDATE:
+        variants += [varied(update={**base["update"], "about": about}) for about in _UNDELIVERED_KINDS]
+        variants.append(varied(update={**base["update"], "recipients": ["a@example.org", "b@example.org"],
+                                       "delivered_to": ["a@example.org"], "not_delivered_to": ["b@example.org"]}))
     forwarders = _SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDERS)
     variants += [
         varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),

@@ -4,7 +4,13 @@
     ├── returns {}                 every recipient accepted
     ├── returns {addr: (code, msg)} some recipients refused, the rest accepted: do not resend
     ├── TransientSendError         4xx, timeout, refused/reset connection, login or TLS failure
-    └── PermanentSendError         every recipient refused with 5xx, or 5xx to MAIL FROM or DATA
+    └── PermanentSendError         every recipient refused with 5xx, 5xx to MAIL FROM or DATA
+                                   (a message over the server's SIZE: 552), a sender address
+                                   the server cannot take
+
+A recipient whose address has characters beyond ASCII goes out with SMTPUTF8
+(RFC 6531) where the server offers it; where it does not, only that recipient
+is refused, and the others still get the message (mailbot/outbox/envelope.py).
 
 A transport never changes the bytes and never adds recipients: the envelope
 is exactly what the caller passes (the outbox row's To and Cc).
@@ -12,28 +18,22 @@ is exactly what the caller passes (the outbox row's To and Cc).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import re
 import smtplib
 import socket
 import ssl
-from datetime import timedelta, timezone
-from email.message import Message
-from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
-from pathlib import Path
+from datetime import timedelta
 from types import TracebackType
 from typing import Protocol
 
-from mailbot.errors import ConfigError, PermanentSendError, TransientSendError
+from mailbot.errors import ConfigError, PermanentSendError, SendError, TransientSendError
+from mailbot.outbox.directory import DirectoryTransport
+from mailbot.outbox.envelope import Refused, describe_refused, refused_before_sending, writable
 from mailbot.settings import SmtpSettings
 
-log = logging.getLogger("mailbot.outbox")
+__all__ = ["DirectoryTransport", "Refused", "SmtpTransport", "Transport", "make_transport", "retry_delay"]
 
-Refused = dict[str, tuple[int, bytes]]
+log = logging.getLogger("mailbot.outbox")
 
 # 5xx replies about the session, not the message (authentication required or
 # refused): the same message succeeds once the configuration is put right.
@@ -44,6 +44,10 @@ class Transport(Protocol):
     """What the outbox needs of a transport; usable as a context manager around several sends."""
 
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refused: ...
+
+    def connect(self) -> None: ...
+
+    def close(self) -> None: ...
 
     def __enter__(self) -> Transport: ...
 
@@ -140,30 +144,34 @@ class SmtpTransport:
         self.connect()
         assert self._client is not None
         where = f"{self.settings.host}:{self.settings.port}"
+        smtputf8 = self._client.has_extn("smtputf8")
+        if envelope_from and not writable(envelope_from):
+            raise PermanentSendError(f"SMTP {where}: the sender address {ascii(envelope_from)} cannot be written "
+                                     "in an SMTP command")
+        if not envelope_from.isascii() and not smtputf8:
+            raise PermanentSendError(f"SMTP {where}: the sender address {envelope_from} needs SMTPUTF8, "
+                                     "which the server does not offer")
+        refused_here = refused_before_sending(recipients, smtputf8=smtputf8)
+        accepted = [address for address in recipients if address not in refused_here]
+        if not accepted:
+            raise PermanentSendError(f"SMTP {where}: no recipient can be sent to: {describe_refused(refused_here)}")
+        options = self._body_options(raw)
+        if not envelope_from.isascii() or not all(address.isascii() for address in accepted):
+            options.append("SMTPUTF8")
         try:
-            refused = self._client.sendmail(envelope_from, list(recipients), raw, mail_options=self._body_options(raw))
-        except smtplib.SMTPRecipientsRefused as error:
-            self.close()
-            detail = "; ".join(f"{address}: {code} {_text(text)}" for address, (code, text) in error.recipients.items())
-            if all(500 <= code < 600 for code, _ in error.recipients.values()):
-                raise PermanentSendError(f"SMTP {where}: every recipient refused: {detail}") from error
-            raise TransientSendError(f"SMTP {where}: recipients refused for now: {detail}") from error
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-            self.close()
-            stage = "sender" if isinstance(error, smtplib.SMTPSenderRefused) else "message"
-            message = f"SMTP {where}: {stage} refused: {error.smtp_code} {_text(error.smtp_error)}"
-            if 500 <= error.smtp_code < 600 and error.smtp_code not in _NOT_THE_MESSAGE:
-                raise PermanentSendError(message) from error
-            raise TransientSendError(message) from error
+            refused = self._client.sendmail(envelope_from, accepted, raw, mail_options=options)
         except (smtplib.SMTPException, OSError) as error:
             self.close()
-            raise TransientSendError(f"SMTP {where}: sending failed: {_describe(error)}") from error
-        finally:
-            if not self._held:
-                self.close()
+            raise _send_error(error, where=where, refused_here=refused_here) from error
+        except BaseException:
+            self.close()   # whatever else went wrong, the session may be halfway through a command
+            raise
+        if not self._held:
+            self.close()
+        refused = {**refused_here, **refused}
         if refused:
             log.warning("SMTP %s accepted the message for some recipients only; refused: %s",
-                        where, ", ".join(refused))
+                        where, describe_refused(refused))
         return refused
 
     def _body_options(self, raw: bytes) -> list[str]:
@@ -187,80 +195,20 @@ class SmtpTransport:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-class DirectoryTransport:
-    """Writes each message to a folder instead of sending it (the demo, and `transport = "directory"`).
-
-    `NAME.eml` holds the raw bytes unchanged and `NAME.envelope.json` the
-    envelope; NAME is `DATE-KIND-MESSAGEID` (the Date header in UTC, so the
-    files sort in sending order). Both files are written atomically, the
-    envelope first; the same Message-ID again overwrites the same two files.
-    """
-
-    def __init__(self, directory: Path):
-        self.directory = Path(directory)
-
-    def __enter__(self) -> DirectoryTransport:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
-
-    def connect(self) -> None:
-        """Make sure the folder can be written (the counterpart of SmtpTransport.connect)."""
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise TransientSendError(f"folder {self.directory}: cannot write: {error}") from error
-
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refused:
-        """Write the message and its envelope; returns {} (a folder refuses nobody)."""
-        if not recipients:
-            raise PermanentSendError("a message with no recipients cannot be sent")
-        headers = BytesHeaderParser().parsebytes(raw)
-        name = self.name_for(raw, headers)
-        envelope = {"from": envelope_from, "to": list(recipients),
-                    "message_id": _header(headers, "Message-ID"), "kind": _header(headers, "X-Mailbot-Kind")}
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / f"{name}.envelope.json",
-                              (json.dumps(envelope, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-            _write_atomically(self.directory / f"{name}.eml", raw)
-        except OSError as error:
-            raise TransientSendError(f"cannot write to {self.directory}: {error}") from error
-        return {}
-
-    @staticmethod
-    def name_for(raw: bytes, headers: Message | None = None) -> str:
-        """`20261123T102000Z-acknowledgement-mb1.PCP-2026-00042...@domain`: fixed by the message's headers."""
-        headers = headers if headers is not None else BytesHeaderParser().parsebytes(raw)
-        try:
-            when = parsedate_to_datetime(_header(headers, "Date"))
-            stamp = when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        except (TypeError, ValueError):
-            stamp = "undated"
-        kind = _safe(_header(headers, "X-Mailbot-Kind")) or "message"
-        message_id = _header(headers, "Message-ID").strip("<>")
-        if not message_id:
-            message_id = "sha256-" + hashlib.sha256(raw).hexdigest()
-        return f"{stamp}-{kind}-{_safe(message_id)[:160]}"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
-def _header(headers: Message, name: str) -> str:
-    value = headers.get(name)
-    return " ".join(str(value).split()) if value is not None else ""
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._@+=-]", "_", text)
+def _send_error(error: smtplib.SMTPException | OSError, *, where: str, refused_here: Refused) -> SendError:
+    """The typed error for what smtplib raised: permanent for a 5xx about the message, else transient."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        every = {**refused_here, **error.recipients}
+        if all(500 <= code < 600 for code, _ in every.values()):
+            return PermanentSendError(f"SMTP {where}: every recipient refused: {describe_refused(every)}")
+        return TransientSendError(f"SMTP {where}: recipients refused for now: {describe_refused(every)}")
+    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        stage = "sender" if isinstance(error, smtplib.SMTPSenderRefused) else "message"
+        message = f"SMTP {where}: {stage} refused: {error.smtp_code} {_text(error.smtp_error)}"
+        if 500 <= error.smtp_code < 600 and error.smtp_code not in _NOT_THE_MESSAGE:
+            return PermanentSendError(message)   # 552 here is a message over the server's SIZE
+        return TransientSendError(message)
+    return TransientSendError(f"SMTP {where}: sending failed: {_describe(error)}")
 
 
 def _text(value: bytes | str) -> str:

@@ -50,9 +50,9 @@ def test_a_permanent_refusal_fails_that_message_and_records_it_on_the_case(insta
 
     assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 0
 
-    assert [m.kind for m in installation.smtp.wait_for(1)] == ["staff-notification"]
+    assert sorted(m.kind for m in installation.smtp.wait_for(2)) == ["case-update", "staff-notification"]
     statuses = {row.kind: row.status for row in outbox_rows(installation)}
-    assert statuses == {"acknowledgement": "failed", "staff-notification": "sent"}
+    assert statuses == {"acknowledgement": "failed", "staff-notification": "sent", "case-update": "sent"}
     [failure] = events(installation, "send-failed")
     assert failure.case_id is not None and "550" in failure.reason
 

@@ -12,7 +12,10 @@ test, so tests never see each other's mail.
 Behaviours: `refuse_next(code, n, at="RCPT"|"DATA")` refuses the next n
 messages; `refuse_recipient(address, code)` refuses one address;
 `stall_data()` holds the next DATA open until released; `require_auth(user,
-password)` demands AUTH PLAIN/LOGIN over plaintext.
+password)` demands AUTH PLAIN/LOGIN over plaintext; `offer_smtputf8(False)`
+takes SMTPUTF8 out of EHLO (it is offered by default, as aiosmtpd does);
+`limit_size(octets)` announces and enforces a SIZE limit (552 beyond it).
+The last three apply from the next connection on.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import DATA_SIZE_DEFAULT, AuthResult, LoginPassword
 
 _REPLIES = {
     421: "421 4.3.2 Service not available, try again later",
@@ -226,7 +229,8 @@ class SmtpTestServer:
             stalls = self._behaviour.stalls + self._held
             self._behaviour = _Behaviour()
             self._held = []
-            self._controller.SMTP_kwargs["auth_required"] = False
+            self._controller.SMTP_kwargs.update(auth_required=False, enable_SMTPUTF8=True,
+                                                data_size_limit=DATA_SIZE_DEFAULT)
         for stall in stalls:
             stall.release()
 
@@ -305,6 +309,16 @@ class SmtpTestServer:
             self._behaviour.credentials = (user, password)
             # read by the controller's factory for each new connection
             self._controller.SMTP_kwargs["auth_required"] = True
+
+    def offer_smtputf8(self, offered: bool = True) -> None:
+        """From the next connection on, offer SMTPUTF8 (RFC 6531) in EHLO or not; offered by default."""
+        with self._lock:
+            self._controller.SMTP_kwargs["enable_SMTPUTF8"] = offered
+
+    def limit_size(self, octets: int) -> None:
+        """From the next connection on, announce `SIZE octets` and refuse larger mail with 552 (RFC 1870)."""
+        with self._lock:
+            self._controller.SMTP_kwargs["data_size_limit"] = octets
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         with self._lock:
