@@ -1,9 +1,13 @@
-# The two commands of the README. Each does all its own set-up on a fresh Debian machine.
+# The commands of the README. `demo` and `test` do all their own set-up on a fresh Debian machine.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# make install (packaging/install.sh says what each means):
+DESTDIR       ?=
+SYSTEM_PYTHON ?= /usr/bin/python3
+CREATE_USER   ?= yes
 
-.PHONY: demo test venv test-deps clean
+.PHONY: demo test venv test-deps clean install
 
 $(BIN)/mailbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +48,11 @@ test-deps:
 	@if [ -z "$$MAILBOT_TEST_POSTGRES_URL" ] && [ "$$CI" != "true" ]; then \
 	  echo "PostgreSQL tests will be skipped: set MAILBOT_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run them"; \
 	fi
+
+## make install: as root on Debian 12, the service: /opt/mailbot, the user, /etc/mailbot, the systemd unit.
+## Again to upgrade (your config is kept); then `systemctl restart mailbot`. DESTDIR=/tmp/x to try the layout.
+install:
+	DESTDIR="$(DESTDIR)" SYSTEM_PYTHON="$(SYSTEM_PYTHON)" CREATE_USER="$(CREATE_USER)" sh packaging/install.sh
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
