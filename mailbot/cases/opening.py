@@ -35,7 +35,8 @@ def open_case(session: Session, *, decision: Decision, message: Message, inbound
         redirected_to=decision.redirected_to,
         complainant_name=decision.complainant_name, complainant_email=decision.complainant_email,
         anonymous=decision.anonymous, third_party=decision.third_party, review=decision.review,
-        missing=still_missing(decision.missing, message.forwarded if decision.forwarded_by else None), flags=list(decision.flags), rules=decision.rules,
+        missing=still_missing(decision.missing, message.forwarded if decision.forwarded_by else None),
+        flags=list(decision.flags), rules=decision.rules,
         subject=message.subject, received_at=inbound.received_at, opened_at=now,
     )
     session.add(case)

@@ -76,8 +76,8 @@ _WITHHELD = [{"filename": "invoice.pdf.exe", "size": 48_128}]
 # What the alert about a quarantined message is given (`quarantined`).
 SAMPLE_QUARANTINED = {
     "id": 17, "mailbox": "cambs-pcc", "received_at": datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc),
-    "sender": "someone@example.org", "subject": "Complaint about the meeting", "size": 25_165_824,
-    "reason": "too large: 24.0 MB, over the limit of 25 MB", "message_id": "<abc@example.org>",
+    "sender": "someone@example.org", "subject": "Complaint about the meeting", "size": 32_505_856,
+    "reason": "too large: 31.0 MB, over the limit of 25 MB", "message_id": "<abc@example.org>",
 }
 
 _SAMPLE_EXPLANATIONS = {

@@ -73,7 +73,8 @@ def _ours(text: str, context: dict) -> str:
     text = "\n".join(lines)
     message = context.get("message", {})
     theirs = [message.get("subject"), message.get("display_name"), message.get("date_header"),
-              context.get("complainant", {}).get("name"), *(item["filename"] for item in message.get("attachments", [])),
+              context.get("complainant", {}).get("name"),
+              *(item["filename"] for item in message.get("attachments", [])),
               *(item["filename"] for item in context.get("withheld", []))]
     if context.get("forwarded_by"):
         theirs.append(context["forwarded_by"].get("name"))
