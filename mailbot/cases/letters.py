@@ -22,7 +22,7 @@ from mailbot.db.models import Case, InboundMessage
 from mailbot.outbox.context import letter_context
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.program_files import Withheld, without_programs
-from mailbot.outbox.queue import CAP_COUNT, over_cap, enqueue
+from mailbot.outbox.queue import at_cap, enqueue, over_cap
 from mailbot.parse.message import Message
 from mailbot.settings import MailboxSettings
 from mailbot.triage import Action, Decision
@@ -61,7 +61,7 @@ def send_letters(app, session: Session, *, case: Case, message: Message, decisio
 
     # One look at the cap for the whole case: a redirect and its notice go together, or neither goes.
     full = over_cap(session, recipients.counted, now)
-    cap_reason = f"{full} already had {CAP_COUNT} automatic answers in the last 24 hours" if full else ""
+    cap_reason = at_cap(full) if full else ""
     kind = Kind(decision.template) if decision.template else COMPLAINANT_KIND[decision.action]
     answer = letter(kind, case.complainant_email, recipients.why_not_answered(inbound) or cap_reason,
                     plain=not recipients.sender_words)

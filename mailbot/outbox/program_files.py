@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
-from email import policy
+from email import charset, policy
 from email.errors import HeaderParseError
 from email.generator import BytesGenerator
 from email.header import decode_header, make_header
@@ -41,7 +42,11 @@ PROGRAM_TYPES = frozenset({
     "application/vnd.ms-powerpoint.presentation.macroenabled.12",
 })
 _PE_MAGIC = b"MZ"
+# Every attached file is named or marked as one: mail without these words has none, and is not parsed again.
+_ATTACHMENT_HINT = re.compile(rb"filename|name\s*=|disposition:\s*attachment", re.IGNORECASE)
 _POLICY = policy.compat32.clone(linesep="\r\n")   # compat32 writes headers back as they came
+_NOTE_CHARSET = charset.Charset("utf-8")
+_NOTE_CHARSET.body_encoding = charset.QP          # the note stays readable in the raw message
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ def without_programs(raw: bytes) -> tuple[bytes, tuple[Withheld, ...]]:
     for byte; otherwise it is written again around the notes (compat32: the
     headers as they came). Attached messages are looked into as well.
     """
+    if not _ATTACHMENT_HINT.search(raw):
+        return raw, ()
     message = BytesParser(policy=_POLICY).parsebytes(raw)
     withheld: list[Withheld] = []
     pending: list[Message] = [message]   # a stack, not recursion: nesting is the sender's choice
@@ -130,5 +137,5 @@ def _replace_with_note(part: Message, filename: str, size: int) -> None:
     name = filename or "an attached file"
     part.set_payload(f"[{name} ({size} bytes) was left out here: it is a program file, which is never passed "
                      "on. The message is kept whole in the record of the office that passed it on.]\r\n",
-                     charset="utf-8")
+                     charset=_NOTE_CHARSET)
     part["Content-Disposition"] = "inline"

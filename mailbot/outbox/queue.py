@@ -19,7 +19,7 @@ from mailbot.outbox.kinds import Kind
 from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.templates import TemplateSet
 
-__all__ = ["CAP_COUNT", "CAP_WINDOW", "bare", "enqueue", "over_cap"]
+__all__ = ["CAP_COUNT", "CAP_WINDOW", "at_cap", "bare", "enqueue", "over_cap"]
 
 log = logging.getLogger("mailbot.outbox")
 CAP_COUNT = 3                     # automatic answers to one address ...
@@ -49,8 +49,7 @@ def enqueue(session: Session, *, templates: TemplateSet, secret: bytes, kind: Ki
     full = over_cap(session, counted_against, now)
     if full:
         audit.record(session, at=now, action="held-back", case_id=case.id if case else None,
-                     reason=f"{kind.value} to {', '.join(recipients)} held back: {full} already had {CAP_COUNT} "
-                            f"automatic answers in {_hours(CAP_WINDOW)}")
+                     reason=f"{kind.value} to {', '.join(recipients)} held back: {at_cap(full)}")
         log.warning("case %s: %s to %s held back by the cap on automatic answers", dedup_key, kind.value, recipients)
         return None
     domain = from_address.rsplit("@", 1)[-1]
@@ -87,5 +86,6 @@ def over_cap(session: Session, addresses: Sequence[str], now: datetime) -> str:
     return ""
 
 
-def _hours(window: timedelta) -> str:
-    return f"{window.total_seconds() / 3600:g} hours"
+def at_cap(address: str) -> str:
+    """Why an answer counted against `address` is held back, in words."""
+    return f"{address} already had {CAP_COUNT} automatic answers in the last {CAP_WINDOW.total_seconds() / 3600:g} hours"

@@ -75,3 +75,23 @@ def test_check_creates_no_database_to_count_in(installation):
     assert result.exit_code == 0, result.stderr
     assert "quarantine: no database yet" in result.stdout
     assert not (installation.root / "mailbot.db").exists()
+
+
+def test_alerts_the_cap_and_check_on_every_database(tmp_path, dovecot, smtp_server, database_url):
+    """The same on SQLite and PostgreSQL: one alert per quarantined message, the cap by its address column."""
+    from tests.installation import CORPUS, make_installation
+
+    installation = make_installation(tmp_path, dovecot, smtp_server, database_url)
+    installation.deliver("cambs-pcc", UNREADABLE, at="2026-11-16T10:00:00+00:00")
+    template = (CORPUS / "mail" / "p07-pcc-chief-constable-radio.eml").read_bytes()
+    for number in range(4):
+        mail = template.replace(b"Message-ID: <", f"Message-ID: <n{number}.".encode(), 1)
+        installation.deliver("cambs-pcc", mail, at=f"2026-11-16T10:0{number}:30+00:00")
+
+    assert installation.run("2026-11-16T10:15:00+00:00").exit_code == 0
+    assert installation.run("2026-11-16T10:20:00+00:00").exit_code == 0
+
+    installation.smtp.wait_for(8)
+    kinds = sorted(m.kind for m in installation.smtp.messages)
+    assert kinds == ["acknowledgement"] * 3 + ["alert"] + ["staff-notification"] * 4, installation.smtp.describe()
+    assert "mailbox cambs-pcc: 1 message(s) quarantined" in installation.cli("check").stdout
