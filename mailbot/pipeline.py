@@ -14,6 +14,7 @@ from mailbot.app import App
 from mailbot.cases import audit
 from mailbot.cases.letters import send_letters
 from mailbot.cases.opening import open_case
+from mailbot.cases.quarantined import alert_quarantined
 from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
@@ -36,11 +37,17 @@ class Outcome:
 
 
 def process_pending(app: App, *, now: datetime) -> list[Outcome]:
-    """Take every recorded message not yet processed through parse, triage, case and outbox."""
+    """Take every recorded message not yet processed through parse, triage, case and outbox.
+
+    Then staff are alerted to every message quarantined so far and not yet
+    reported, wherever it was quarantined (intake or here).
+    """
     with app.sessions() as session:
         pending = session.scalars(select(InboundMessage.id).where(InboundMessage.status == "received")
                                   .order_by(InboundMessage.id)).all()
-    return [process_one(app, message_id, now=now) for message_id in pending]
+    outcomes = [process_one(app, message_id, now=now) for message_id in pending]
+    alert_quarantined(app, now=now)
+    return outcomes
 
 
 def process_one(app: App, message_id: int, *, now: datetime) -> Outcome:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from mailbot.cases import audit
+from mailbot.cases.form_answers import still_missing
 from mailbot.cases.references import next_reference
 from mailbot.clock import LONDON
 from mailbot.db.models import Case, Deadline, InboundMessage
@@ -34,7 +35,8 @@ def open_case(session: Session, *, decision: Decision, message: Message, inbound
         redirected_to=decision.redirected_to,
         complainant_name=decision.complainant_name, complainant_email=decision.complainant_email,
         anonymous=decision.anonymous, third_party=decision.third_party, review=decision.review,
-        missing=list(decision.missing), flags=list(decision.flags), rules=decision.rules,
+        missing=still_missing(decision.missing, message.forwarded if decision.forwarded_by else None),
+        flags=list(decision.flags), rules=decision.rules,
         subject=message.subject, received_at=inbound.received_at, opened_at=now,
     )
     session.add(case)

@@ -32,8 +32,29 @@ def check(config_path, connect):
     click.echo(f"config {settings.path}: deployment {settings.deployment}, {len(settings.mailboxes)} mailbox(es)")
     click.echo(f"rules {app.ruleset.path}: {len(app.ruleset.rules)} rule(s), {len(app.ruleset.bodies)} bodies")
     click.echo(f"templates {settings.templates_dir}: {', '.join(sorted(kind.value for kind in available))}")
+    _report_quarantine(app)
     if connect and not _connect_all(app):
         sys.exit(EXIT_UNREACHABLE)
+
+
+def _report_quarantine(app) -> None:
+    """A line per mailbox: how many messages are set aside (quarantined). Never creates a database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailbot.cases.quarantined import quarantined_per_mailbox
+
+    try:
+        counts = quarantined_per_mailbox(app.settings.storage_url)
+    except SQLAlchemyError as error:
+        click.echo(f"quarantine: not counted, the database could not be read ({type(error).__name__})")
+        return
+    if counts is None:
+        click.echo("quarantine: no database yet (nothing has been received)")
+        return
+    for mailbox in app.settings.mailboxes:
+        count = counts.get(mailbox.name, 0)
+        advice = ": see `mailbot quarantine list`" if count else ""
+        click.echo(f"mailbox {mailbox.name}: {count} message(s) quarantined{advice}")
 
 
 def _connect_all(app) -> bool:

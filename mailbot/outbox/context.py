@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from mailbot.clock import LONDON
 from mailbot.db.models import Case
+from mailbot.outbox.plain_reasons import plain_reasons
+from mailbot.outbox.program_files import Withheld
 from mailbot.parse.message import Message
 from mailbot.settings import MailboxSettings
 from mailbot.triage import Body, Decision
@@ -17,10 +20,18 @@ def _body(body: Body | None) -> dict | None:
 
 
 def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbox: MailboxSettings,
-                   message: Message, decision: Decision, bodies: dict[str, Body]) -> dict:
-    """Everything a template may use about one case and the message that caused it."""
+                   message: Message, decision: Decision, bodies: dict[str, Body], sender_words: bool = True,
+                   forwarder_listed: bool = True, letters: dict | None = None,
+                   withheld: Sequence[Withheld] = ()) -> dict:
+    """Everything a template may use about one case and the message that caused it.
+
+    `sender_words` False (a letter to someone other than the sender) leaves
+    out everything the sender wrote: subject, names, text, file names, and
+    who forwarded it. `letters` says what the case sent (staff-notification);
+    `withheld` the program files a redirect left out.
+    """
     first_contact = next((deadline.due for deadline in case.deadlines if deadline.kind == "first-contact"), None)
-    return {
+    context = {
         "kind": kind,
         "deployment": deployment,
         "case": {
@@ -29,6 +40,7 @@ def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbo
             "first_contact_due": first_contact,
             "first_contact_working_days": body.first_contact_working_days,
             "rules": decision.rules, "reasons": decision.deciding,
+            "why": plain_reasons(decision, body, forwarder_listed=forwarder_listed),
         },
         "body": _body(body),
         "mailbox": {"name": mailbox.name, "address": mailbox.address},
@@ -46,9 +58,25 @@ def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbo
             "needs": list(decision.needs),
         },
         "review": _review(case.review),
-        "forwarded_by": decision.forwarded_by,
+        "forwarded_by": {**decision.forwarded_by, "listed": forwarder_listed} if decision.forwarded_by else None,
+        "withheld": [{"filename": item.filename, "size": item.size} for item in withheld],
+        "letters": letters,
+        "sender_words": sender_words,
         "staff_reply_hint": "",
     }
+    return context if sender_words else _without_sender_words(context)
+
+
+def _without_sender_words(context: dict) -> dict:
+    """The context with nothing the sender wrote: what a letter to another address may hold."""
+    context["complainant"] = {**context["complainant"], "name": ""}
+    context["message"] = {"subject": "", "sender": "", "display_name": "", "date_header": "", "text": "",
+                          "attachments": []}
+    context["case"] = {**context["case"], "why": [], "reasons": [], "rules": []}
+    if context["forwarded_by"]:
+        context["forwarded_by"] = {**context["forwarded_by"], "name": "", "address": ""}
+    context["withheld"] = [{"filename": "", "size": item["size"]} for item in context["withheld"]]
+    return context
 
 
 def _review(review: dict | None) -> dict | None:

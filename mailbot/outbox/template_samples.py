@@ -59,14 +59,26 @@ _EXAMPLE_TARGET = {"id": "example-target", "name": "Example other body", "addres
 _EXAMPLE_LEGAL = {"id": "example-legal", "name": "Example legal services", "address": "legal@example.org"}
 
 # `layout` as parse writes it: iopc-form, attached-message, or the forwarded block's outlook / gmail.
+# `listed`: whether the sender is one of the rules' `forwarders` (a letter may then name them).
 _SAMPLE_FORWARDERS = {
     "cambridgeshire": [{"name": "IOPC Online Complaints", "address": "no-reply@policeconduct.gov.uk",
-                        "layout": "iopc-form"},
-                       {"name": "Harlow, Jenna", "address": "jenna.harlow@cambs.pnn.police.uk", "layout": "outlook"}],
+                        "layout": "iopc-form", "listed": True},
+                       {"name": "Harlow, Jenna", "address": "jenna.harlow@cambs.pnn.police.uk", "layout": "outlook",
+                        "listed": True}],
     "cleveland": [{"name": "Standards and Ethics", "address": "standards.ethics@cleveland-police.example",
-                   "layout": "attached-message"}],
+                   "layout": "attached-message", "listed": True}],
 }
-_EXAMPLE_FORWARDERS = [{"name": "Example Police", "address": "complaints@police.example", "layout": "gmail"}]
+_EXAMPLE_FORWARDERS = [{"name": "Example Police", "address": "complaints@police.example", "layout": "gmail",
+                        "listed": True}]
+_UNLISTED_FORWARDER = {"name": "", "address": "", "layout": "gmail", "listed": False}
+_WITHHELD = [{"filename": "invoice.pdf.exe", "size": 48_128}]
+
+# What the alert about a quarantined message is given (`quarantined`).
+SAMPLE_QUARANTINED = {
+    "id": 17, "mailbox": "cambs-pcc", "received_at": datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc),
+    "sender": "someone@example.org", "subject": "Complaint about the meeting", "size": 32_505_856,
+    "reason": "too large: 31.0 MB, over the limit of 25 MB", "message_id": "<abc@example.org>",
+}
 
 _SAMPLE_EXPLANATIONS = {
     "cambridgeshire": "Your complaint is about a police officer. Complaints about police officers below the rank of "
@@ -137,7 +149,8 @@ def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = 
                  "first_contact_due": due if status == "open" else None,
                  "first_contact_working_days": body["days"],
                  "rules": ["new-complaint"],
-                 "reasons": ["a person wrote to the mailbox and no other rule applied"]},
+                 "reasons": ["a person wrote to the mailbox and no other rule applied"],
+                 "why": ["it says “shouted at”"]},
         "body": {"id": body["id"], "name": body["name"], "address": body["address"],
                  "grants_review": body["grants_review"]},
         "mailbox": {"name": body["mailbox"], "address": body["address"]},
@@ -152,9 +165,24 @@ def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = 
         "decision": sample_decision(deployment, kind, body_id=body["id"]),
         "review": None,
         "forwarded_by": None,
+        "withheld": [],
+        "letters": _sample_letters(kind, body["address"], "sian.obrien@example.org"),
+        "sender_words": True,
     }
     context.update(overrides)
     return context
+
+
+def _sample_letters(kind: Kind, body_address: str, complainant: str, *, held_back: str = "") -> dict[str, Any]:
+    """What a case sent (`letters`): the complainant's letter, and the redirect when there is one."""
+    answer_kind = {Kind.REDIRECT: Kind.REDIRECT_NOTICE, Kind.STAFF_NOTIFICATION: Kind.ACKNOWLEDGEMENT}.get(kind, kind)
+    letter = {"kind": answer_kind.value, "to": complainant, "queued": not held_back, "held_back": held_back,
+              "plain": False}
+    redirect = None
+    if kind in (Kind.REDIRECT, Kind.REDIRECT_NOTICE, Kind.STAFF_NOTIFICATION):
+        redirect = {"kind": Kind.REDIRECT.value, "to": body_address, "queued": not held_back,
+                    "held_back": held_back, "plain": False}
+    return {"complainant": letter, "redirect": redirect}
 
 
 def sample_contexts(deployment: str) -> list[dict[str, Any]]:
@@ -191,6 +219,11 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
     base["kind"] = kind.value
     base.setdefault("review", None)
     base.setdefault("forwarded_by", None)
+    base.setdefault("withheld", [])
+    base.setdefault("sender_words", True)
+    base.setdefault("letters", None)
+    if kind is Kind.ALERT:
+        base.setdefault("quarantined", dict(SAMPLE_QUARANTINED))
     decision = base.get("decision")
     if not isinstance(decision, Mapping) or decision.get("action") != sample_decision(deployment, kind)["action"]:
         base["decision"] = sample_decision(deployment, kind, body_id=body_id)
@@ -232,7 +265,34 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
         varied(review={"outcome_date": None, "in_time": None}),
         *(varied(forwarded_by=dict(forwarder)) for forwarder in forwarders),
         varied(forwarded_by={**forwarders[0], "name": "", "layout": "attached-message"}),
+        varied(forwarded_by=dict(_UNLISTED_FORWARDER), sender_words=False,
+               complainant={**base.get("complainant", {}), "name": ""}),
+        varied(withheld=[dict(item) for item in _WITHHELD]),
+        varied(letters=None),
     ]
+    variants += _letters_variants(kind, base, varied, deployment, body_id)
     if isinstance(base.get("case"), Mapping) and base["case"].get("first_contact_due") is not None:
         variants.append(varied(case={**base["case"], "status": "closed", "first_contact_due": None}))
+    return variants
+
+
+def _letters_variants(kind: Kind, base: Mapping[str, Any], varied, deployment: str, body_id: str) -> list[dict]:
+    """`letters` as each decision leaves it, every letter sent and every letter held back (plain ones too)."""
+    complainant = str(base.get("complainant", {}).get("email", ""))
+    targets = redirect_targets(deployment, body_id) or [dict(_EXAMPLE_TARGET)]
+    decisions = [{}]
+    if kind is Kind.STAFF_NOTIFICATION:
+        decisions += [{"action": "new-case"}, {"action": "request-details", "needs": list(_NEEDS)},
+                      {"action": "signpost", "signpost": "crime-report"},
+                      {"action": "redirect", "redirected_to": targets[0]}]
+    variants = []
+    for reason in ("a sample reason it was held back", ""):
+        for decided in decisions:
+            address = str((decided.get("redirected_to") or base["decision"].get("redirected_to") or {})
+                          .get("address", ""))
+            variants.append(varied(letters=_sample_letters(kind, address, complainant, held_back=reason),
+                                   decision=dict(decided)))
+    plain = _sample_letters(kind, "", complainant)
+    plain["complainant"]["plain"] = True
+    variants.append(varied(letters=plain))
     return variants

@@ -122,8 +122,8 @@ def test_staff_notification_tells_staff_everything(deployment, body_id):
     assert "Siân O'Brien <sian.obrien@example.org>" in text
     assert "Monday 23 November 2026 at 10:15 (London time)" in text
     assert f"by the end of {longdate(context['case']['first_contact_due'])}" in text
-    assert "new-complaint" in text
-    assert "a person wrote to the mailbox and no other rule applied" in text
+    assert "it says “shouted at”" in text                  # why, in plain words (case.why) ...
+    assert "new-complaint" not in text and "no other rule applied" not in text   # ... never the rule's name
     assert "photo.jpg (178 KB)" in text
     assert "> I was shouted at during the public meeting." in text
     assert "simply reply to this email" in text
