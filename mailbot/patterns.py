@@ -64,29 +64,30 @@ class Pattern:
     def sub(self, repl, text: str, count: int = 0) -> str:
         return self._compiled.sub(repl, _utf8(text), count)
 
-    def split(self, text: str, maxsplit: int = 0) -> list[str]:
-        return self._compiled.split(_utf8(text), maxsplit)
-
     def __repr__(self) -> str:
         return f"patterns.compile({self.pattern!r})"
 
 
-def compile(pattern: str, *, ignore_case: bool = False, multiline: bool = False,  # noqa: A001 (as re.compile)
-            dot_all: bool = False) -> Pattern:
+def compile(pattern: str, *, ignore_case: bool = False, multiline: bool = False, dot_all: bool = False) -> Pattern:
     """Compile `pattern` (Python's syntax, see the module docstring) for matching in linear time.
 
-    Raises PatternError naming the construct (look-behind, backreference ...)
-    when RE2 cannot match it, or with RE2's reason when it does not compile.
+    Raises PatternError: with Python's reason when it does not compile, with
+    the construct's name when it needs backtracking (look-behind,
+    backreference ...), with RE2's reason for the rest (`\\N{...}`, `(?x)`).
     """
+    try:
+        re.compile(pattern)     # the syntax only, for Python's words and position; nothing is matched with `re`
+    except re.error as error:
+        raise PatternError(f"does not compile: {error}") from None
     flags = "".join(flag for flag, wanted in (("i", ignore_case), ("m", multiline), ("s", dot_all)) if wanted)
     options = re2.Options()
     options.log_errors = False      # the reason goes into PatternError, not onto stderr
     try:
         compiled = re2.compile((f"(?{flags})" if flags else "") + _translate(pattern), options)
     except re2.error as error:
-        reason = error.args[0] if error.args else "does not compile"
+        reason = error.args[0] if error.args else "unknown"
         reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-        raise PatternError(f"does not compile: {reason}") from None
+        raise PatternError(f"is not supported by RE2, the linear-time matcher: {reason}") from None
     return Pattern(pattern, compiled)
 
 
@@ -118,7 +119,7 @@ def _translate(pattern: str) -> str:
                 out.append(f"\\x{{{pattern[index:index + digits]}}}")
                 index += digits
             elif escaped.isdigit() and escaped != "0" and not in_class:
-                raise PatternError(f"backreference (\\{escaped}) is not supported", "backreference")
+                raise PatternError(f"backreference \\{escaped} is not supported", "backreference")
             else:
                 out.append("\\" + escaped)
             continue
@@ -131,7 +132,7 @@ def _translate(pattern: str) -> str:
             refused = next(((start, name) for start, name in _REFUSED.items() if pattern.startswith(start, index)), None)
             if refused:
                 start, name = refused
-                raise PatternError(f"{name} ({start}…) is not supported", name)
+                raise PatternError(f"{name} {start}…) is not supported", name)
         elif char == "{" and _OMITTED_MINIMUM.match(pattern, index):
             out.append("{0")
             index += 1

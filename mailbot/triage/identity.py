@@ -34,28 +34,27 @@ class Identity:
 def is_person_name(text: str, policy: Policy) -> bool:
     """Two or more capitalised words (or a title and a surname), none of them a word like "resident"."""
     text = " ".join(text.replace('"', "").split())
-    if not text or any(pattern.search(text) for pattern in policy.not_a_person):
+    if not text:
         return False
-    if _LAST_FIRST.match(text):
-        return True
-    if not (_NAME.match(text) and _CAPITALISED.match(text)):
-        return False
-    return len(text.split()) >= 2
+    shaped = _LAST_FIRST.match(text) or (len(text.split()) >= 2 and _NAME.match(text) and _CAPITALISED.match(text))
+    return bool(shaped) and not any(pattern.search(text) for pattern in policy.not_a_person)
 
 
 def sign_off_name(body: str, policy: Policy) -> str:
-    """The name a writer signed with: after a closing ("Regards,"), or a name line above their address."""
+    """The name a writer signed with: after a closing ("Regards,"), or a name line above their address.
+
+    The last such line is the signature, so lines are read from the end, cheapest test first.
+    """
     lines = [line.strip() for line in body.splitlines()]
     previous, following = _neighbours(lines)
-    candidates = []
-    for index, line in enumerate(lines):
-        if not line or any(pattern.search(line) for pattern in policy.sign_off_noise):
+    for index in reversed(range(len(lines))):
+        line = lines[index]
+        if not line:
             continue
-        signed = (bool(_CLOSING.match(previous[index])) or bool(_HAS_DIGIT_OR_AT.search(following[index]))
-                  or not following[index])
-        if signed and is_person_name(line, policy):
-            candidates.append(line)
-    return candidates[-1] if candidates else ""
+        signed = not following[index] or _CLOSING.match(previous[index]) or _HAS_DIGIT_OR_AT.search(following[index])
+        if signed and is_person_name(line, policy) and not any(pattern.search(line) for pattern in policy.sign_off_noise):
+            return line
+    return ""
 
 
 def _neighbours(lines: list[str]) -> tuple[list[str], list[str]]:

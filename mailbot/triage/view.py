@@ -95,7 +95,7 @@ _QUOTE_INTRO = patterns.compile(r"^\s*On .{5,200}\bwrote:\s*$")
 def _own_words(text: str) -> str:
     """The writer's own words: quoted lines ("> …") and their "On … wrote:" line left out."""
     return "\n".join(line for line in text.splitlines()
-                     if not line.lstrip().startswith(">") and not _QUOTE_INTRO.match(line))
+                     if not line.lstrip().startswith(">") and not ("wrote:" in line and _QUOTE_INTRO.match(line)))
 
 
 def _without_salutation(text: str) -> str:
