@@ -66,6 +66,7 @@ HAYSTACKS = {
     "punctuation": repeat("<[(@:,;\"'*?)]>"), "brackets": repeat("["), "angles": repeat("<"), "at": repeat("a@"),
     "colon-label": repeat("Name ") + "x", "dates": repeat("1 1 1/1/ 12 jan"), "words": repeat("not complain "),
     "names": repeat("Mr Aaaa Bbbb, "), "forward": repeat("fw: [x] "), "on-wrote": repeat("On x wrote "),
+    "chief-constable": repeat("chief constable on behalf of "),
     "unicode": repeat("é’“Ünder\u2028"),
 }
 # re patterns kept because they are linear as used: anchored by .match or .fullmatch (their comments say so).
