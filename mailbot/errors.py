@@ -2,6 +2,7 @@
 
     MailbotError
     ├── ConfigError            a config file, rule set or template is wrong (exit status 2)
+    ├── PatternError           a regular expression that does not compile or cannot be matched in linear time
     ├── SourceError            a mailbox cannot be reached, logged in to or read
     │   └── UidValidityChanged the server renumbered a folder (handled, never fatal)
     ├── SendError              the SMTP server refused or could not be reached
@@ -26,6 +27,18 @@ class ConfigError(MailbotError):
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class PatternError(MailbotError):
+    """A regular expression refused by `mailbot.patterns`: the message says why.
+
+    `construct` names what linear-time matching cannot do ("look-behind",
+    "look-ahead", "backreference" ...), or is "" for a plain syntax error.
+    """
+
+    def __init__(self, reason: str, construct: str = ""):
+        self.construct = construct
+        super().__init__(reason)
 
 
 class SourceError(MailbotError):

@@ -17,7 +17,7 @@ from mailbot.db.models import Delivery, InboundMessage, MailboxState
 from mailbot.intake.raw import MailSource, RawMail, SyncState
 
 log = logging.getLogger("mailbot.intake")
-_BODY_START = re.compile(rb"\r?\n\r?\n")
+_BODY_START = re.compile(rb"\r?\n\r?\n")   # linear: fixed length
 
 
 def dedup_key(raw: bytes) -> str:

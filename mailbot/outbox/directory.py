@@ -116,4 +116,4 @@ def _header(headers: Message, name: str) -> str:
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._@+=-]", "_", text)
+    return re.sub(r"[^A-Za-z0-9._@+=-]", "_", text)   # linear: one class

@@ -15,7 +15,7 @@ Refused = dict[str, tuple[int, bytes]]   # address -> (reply code, reply text)
 
 NEEDS_SMTPUTF8 = (553, b"5.6.7 the address has characters beyond ASCII and the server does not offer SMTPUTF8")
 UNWRITABLE = (553, b"5.1.3 the address cannot be written in an SMTP command")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")   # linear: one class
 
 
 def refused_before_sending(recipients: list[str], *, smtputf8: bool) -> Refused:

@@ -29,7 +29,7 @@ NO_CASE = "_"
 _MAC_BYTES = 16
 _FIELD = re.compile(r"[A-Za-z0-9-]+\Z")
 _NONCE = re.compile(r"[a-z0-9]+\Z")
-_SHAPE = re.compile(
+_SHAPE = re.compile(   # linear: anchored; each quantifier is over a class disjoint from what follows it
     r"<?\s*(?P<version>mb1)\.(?P<ref>[A-Za-z0-9-]+|_)\.(?P<kind>[a-z-]+)\."
     r"(?P<nonce>[a-z0-9]+)\.(?P<mac>[a-z2-7]+)@(?P<domain>[^<>@\s]+?)\s*>?\Z"
 )

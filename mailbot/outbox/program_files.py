@@ -43,7 +43,7 @@ PROGRAM_TYPES = frozenset({
 })
 _PE_MAGIC = b"MZ"
 # Every attached file is named or marked as one: mail without these words has none, and is not parsed again.
-_ATTACHMENT_HINT = re.compile(rb"filename|name\s*=|disposition:\s*attachment", re.IGNORECASE)
+_ATTACHMENT_HINT = re.compile(rb"filename|name\s*=|disposition:\s*attachment", re.IGNORECASE)   # linear: literals, one \s*
 _POLICY = policy.compat32.clone(linesep="\r\n")   # compat32 writes headers back as they came
 _NOTE_CHARSET = charset.Charset("utf-8")
 _NOTE_CHARSET.body_encoding = charset.QP          # the note stays readable in the raw message

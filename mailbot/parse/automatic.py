@@ -23,8 +23,8 @@ import re
 from mailbot.parse.headers import Headers
 from mailbot.parse.message import AutomaticSignals
 
-_COMMENT = re.compile(r"\([^()]*\)")
-_WORD_BREAK = re.compile(r"[\s()]+")
+_COMMENT = re.compile(r"\([^()]*\)")       # linear: a class that stops at the next parenthesis
+_WORD_BREAK = re.compile(r"[\s()]+")       # linear: one class
 _BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster"}
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")

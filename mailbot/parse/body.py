@@ -18,6 +18,7 @@ from mailbot.parse.text import decode_text, html_to_text, tidy
 
 _RAW_BODY_USED = "no MIME part matched the boundary: raw body used"
 _IDENTITY_ENCODINGS = {"", "7bit", "8bit", "binary"}
+# linear: a literal at line starts, one class between literals
 _EMBEDDED_QP = re.compile(rb"^content-transfer-encoding:[ \t]*quoted-printable", re.I | re.M)
 
 

@@ -15,16 +15,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FORWARD_PREFIX = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*(fwd?\s*:|fw\s*:)", re.IGNORECASE)
+from mailbot import patterns
 
+FORWARD_PREFIX = patterns.compile(r"^\s*(?:\[[^\]]*\]\s*)*(fwd?\s*:|fw\s*:)", ignore_case=True)
+
+# linear (these two): anchored, and each quantifier is over a class disjoint from what follows it
 _MARKED = re.compile(r"^(?:-{4,}\s*forwarded message\s*-{4,}|begin forwarded message:)$", re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(r"^-{4,}\s*original message\s*-{4,}$", re.IGNORECASE)
-_HEADER = re.compile(
-    r"^\*?(from|sent|date|to|cc|bcc|subject|reply-to|importance|attachments)\*?\s*:\*?\s*(.*)$", re.IGNORECASE
+_HEADER = patterns.compile(
+    r"^\*?(from|sent|date|to|cc|bcc|subject|reply-to|importance|attachments)\*?\s*:\*?\s*(.*)$", ignore_case=True
 )
-_FROM_LINE = re.compile(r"^\*?from\*?\s*:", re.IGNORECASE)
+_FROM_LINE = re.compile(r"^\*?from\*?\s*:", re.IGNORECASE)   # linear: anchored, no class repeated twice
 _ADDRESS_LISTS = {"To", "Cc", "Bcc"}
-_RULE = re.compile(r"^[-_=\s]+$")   # the separator lines Outlook draws above its block
+_RULE = re.compile(r"^[-_=\s]+$")   # the separator lines Outlook draws above its block (linear: anchored, one class)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from mailbot.parse.written_address import written_address
 
 ReadAttached = Callable[[bytes], Message]
 
+# linear: no nested quantifier; the word and the spaces after it are disjoint classes
 _FORWARD_WORD = re.compile(r"(?:\b([a-z]+)\s+)?\b(forward(?:s|ed|ing)?)\b", re.IGNORECASE)
 # "I look forward to your reply", "put forward a complaint": the word, but not a forward.
 _NOT_FORWARDING = {

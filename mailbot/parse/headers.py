@@ -17,6 +17,7 @@ from mailparser.utils import decode_header_part, get_addresses
 
 from mailbot.parse.text import storable
 
+# linear (these four): fixed length, one class, or a class that stops at the next bracket
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _STRAY_BREAK = re.compile(r"[\r\n]+")
 _MSG_ID = re.compile(r"<[^<>]*>")

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 
+from mailbot import patterns
 from mailbot.parse.message import Forwarded
 from mailbot.parse.written_address import written_address
 
+# linear: each quantifier is over spaces between literal words
 _INTRO = re.compile(r"submitted\s+(?:using|via|through)\s+the\s+online\s+complaint\s+form", re.IGNORECASE)
-_LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*\??\s*:(?:\s+(.*)|)$")
-_HEADING = re.compile(r"^[A-Z][A-Z &/-]{2,40}$")
+_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*\??\s*:(?:\s+(.*)|)$")   # cubic with `re`
+_HEADING = re.compile(r"^[A-Z][A-Z &/-]{2,40}$")   # linear: anchored and bounded
 
 # Who the complainant is, and the form's own bookkeeping: fields, but not the complaint text.
 _ABOUT_YOU = {

@@ -20,6 +20,7 @@ CP1252 = "cp1252"
 
 # Labels that, in practice, carry windows-1252 when they carry 8-bit bytes.
 _CP1252_IN_DISGUISE = {"ascii", "iso8859-1"}
+# linear (these five): one character class, or a fixed length
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 _LINE_BREAKS = re.compile(r"\r\n?")

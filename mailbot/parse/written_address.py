@@ -9,10 +9,10 @@ the address, and what is left, unquoted, is the name.
 
 from __future__ import annotations
 
-import re
+from mailbot import patterns
 
 _NOT_IN_ADDRESS = r"\s<>\[\]()\"',;:*"
-_ADDRESS = re.compile(rf"[^{_NOT_IN_ADDRESS}@]+@[^{_NOT_IN_ADDRESS}@]+\.[^{_NOT_IN_ADDRESS}@]+")
+_ADDRESS = patterns.compile(rf"[^{_NOT_IN_ADDRESS}@]+@[^{_NOT_IN_ADDRESS}@]+\.[^{_NOT_IN_ADDRESS}@]+")
 _BRACKETED = r"[<\[(]\s*(?:mailto:)?\s*{}\s*[>\])]"
 _NAME_TRIM = " \t\"'*<>[]()"
 
@@ -23,7 +23,7 @@ def written_address(value: str) -> tuple[str, str]:
     if not found:
         return _name(value), ""
     address = found.group().rstrip(".").lower()
-    bracketed = re.compile(_BRACKETED.format(re.escape(found.group())), re.IGNORECASE)
+    bracketed = patterns.compile(_BRACKETED.format(patterns.escape(found.group())), ignore_case=True)
     rest = bracketed.sub(" ", value, count=1)
     if rest == value:   # a bare address: nothing around it is a name
         rest = value.replace(found.group(), " ", 1)

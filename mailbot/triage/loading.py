@@ -14,7 +14,8 @@ from mailbot.triage.decision import Action
 from mailbot.triage.located_yaml import line_of, load_located
 from mailbot.triage.policy import load_policy
 from mailbot.triage.ruleset import FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
-from mailbot.triage.signals import PLACES, Signal, compile_patterns
+from mailbot.triage.rule_patterns import compile_patterns
+from mailbot.triage.signals import PLACES, Signal
 from mailbot.workdays import OfficeHours
 
 
@@ -125,12 +126,14 @@ def _signals(path: Path, data: Any, problems: list[str]) -> dict[str, Signal]:
         for place in places:
             if place not in PLACES:
                 problems.append(f"{at}: in: {place!r} is not one of {', '.join(PLACES)}")
-        patterns = compile_patterns(entry.get("patterns", []), f"{at}: patterns", problems)
+        patterns = compile_patterns(entry.get("patterns", []), path=path, line=line_of(entry),
+                                    what=f"signal {name}: patterns", problems=problems)
         if not patterns:
             problems.append(f"{at}: patterns: expected at least one pattern")
         signals[name] = Signal(
             name=name, description=str(entry.get("description", "")), places=tuple(p for p in places if p in PLACES),
-            patterns=patterns, unless=compile_patterns(entry.get("unless", []), f"{at}: unless", problems),
+            patterns=patterns, unless=compile_patterns(entry.get("unless", []), path=path, line=line_of(entry),
+                                                       what=f"signal {name}: unless", problems=problems),
             form_fields=tuple(str(label).lower() for label in entry.get("form_fields", [])),
         )
     return signals

@@ -14,9 +14,10 @@ class LocatedDict(dict):
 
 
 class LocatedList(list):
-    """A YAML sequence with the line it started on."""
+    """A YAML sequence with the line it started on, and the line of each item."""
 
     line = 0
+    lines: tuple[int, ...] = ()
 
 
 class _Loader(yaml.SafeLoader):
@@ -28,6 +29,7 @@ class _Loader(yaml.SafeLoader):
     def construct_located_sequence(self, node, deep=False):
         sequence = LocatedList(self.construct_sequence(node, deep=True))
         sequence.line = node.start_mark.line + 1
+        sequence.lines = tuple(item.start_mark.line + 1 for item in node.value)
         return sequence
 
 

@@ -6,29 +6,28 @@ the words they look for are the administrators', in the `policy:` section.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailbot.triage.signals import compile_patterns
+from mailbot.triage.rule_patterns import RulePattern, compile_patterns
 
 COMPLETENESS_ITEMS = ("what", "when", "who", "said-or-done", "witnesses", "injury-or-damage", "references")
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Compiled patterns; every field a tuple of case-insensitive regular expressions."""
+    """Compiled patterns; every field a tuple of case-insensitive patterns (rule_patterns.RulePattern)."""
 
-    wishes_anonymity: tuple[re.Pattern, ...] = ()
-    not_a_person: tuple[re.Pattern, ...] = ()       # words that make a name not a person's ("resident")
-    sign_off_noise: tuple[re.Pattern, ...] = ()     # lines to skip when looking for a sign-off
-    acting_for_another: tuple[re.Pattern, ...] = ()
-    permission_enclosed: tuple[re.Pattern, ...] = ()
-    permission_not_enclosed: tuple[re.Pattern, ...] = ()
-    review_request: tuple[re.Pattern, ...] = ()
-    review_letter: tuple[re.Pattern, ...] = ()      # words near the date of the outcome letter
+    wishes_anonymity: tuple[RulePattern, ...] = ()
+    not_a_person: tuple[RulePattern, ...] = ()       # words that make a name not a person's ("resident")
+    sign_off_noise: tuple[RulePattern, ...] = ()     # lines to skip when looking for a sign-off
+    acting_for_another: tuple[RulePattern, ...] = ()
+    permission_enclosed: tuple[RulePattern, ...] = ()
+    permission_not_enclosed: tuple[RulePattern, ...] = ()
+    review_request: tuple[RulePattern, ...] = ()
+    review_letter: tuple[RulePattern, ...] = ()      # words near the date of the outcome letter
     review_window_days: int = 28
-    completeness: dict[str, tuple[re.Pattern, ...]] = field(default_factory=dict)
+    completeness: dict[str, tuple[RulePattern, ...]] = field(default_factory=dict)
     what_min_words: int = 25
     forward_cover_note_max_lines: int = 12
 
@@ -49,7 +48,8 @@ def load_policy(data: Any, where: str, problems: list[str]) -> Policy:
         problems.append(f"{where}:{line}: policy.{key}: unknown key (known: {', '.join(_LISTS + _NUMBERS)}, completeness)")
     for key in _LISTS:
         if key in data:
-            values[key] = compile_patterns(data[key], f"{where}:{getattr(data[key], 'line', line)}: policy.{key}", problems)
+            values[key] = compile_patterns(data[key], path=where, line=getattr(data[key], "line", line),
+                                           what=f"policy.{key}", problems=problems)
     for key in _NUMBERS:
         if key in data:
             if isinstance(data[key], int) and not isinstance(data[key], bool) and data[key] >= 0:
@@ -64,6 +64,7 @@ def load_policy(data: Any, where: str, problems: list[str]) -> Policy:
                 problems.append(f"{where}:{getattr(completeness, 'line', line)}: policy.completeness.{item}: "
                                 f"unknown item (known: {', '.join(COMPLETENESS_ITEMS)})")
                 continue
-            items[item] = compile_patterns(patterns, f"{where}: policy.completeness.{item}", problems)
+            items[item] = compile_patterns(patterns, path=where, line=getattr(patterns, "line", line),
+                                           what=f"policy.completeness.{item}", problems=problems)
         values["completeness"] = items
     return Policy(**values)

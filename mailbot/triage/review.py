@@ -7,16 +7,17 @@ The window is 28 days "starting with the day after" the outcome was given
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
+from mailbot import patterns
 from mailbot.triage.policy import Policy
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_WRITTEN = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}|{'|'.join(m[:3] for m in _MONTHS.split('|'))})\.?,?\s+(\d{{4}})\b",
-                      re.IGNORECASE)
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b")
-_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]|$)", re.DOTALL)
+_WRITTEN = patterns.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}|{'|'.join(m[:3] for m in _MONTHS.split('|'))})\.?,?\s+(\d{{4}})\b",
+    ignore_case=True)
+_NUMERIC = patterns.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b")
+_SENTENCE = patterns.compile(r"[^.!?]*(?:[.!?]|$)", dot_all=True)
 
 
 def _dates_in(text: str) -> list[date]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from mailbot.triage.rule_patterns import RulePattern
 
 # Where a signal may look (rules/README.md). "text" is subject and body of the complaint itself:
 # for a forwarded complaint that is the original, not the forwarder's cover note.
@@ -17,8 +18,8 @@ class Signal:
     name: str
     description: str
     places: tuple[str, ...]
-    patterns: tuple[re.Pattern, ...]
-    unless: tuple[re.Pattern, ...] = ()
+    patterns: tuple[RulePattern, ...]
+    unless: tuple[RulePattern, ...] = ()
     form_fields: tuple[str, ...] = ()   # IOPC-form labels whose answers are also read (lower-case)
 
     def match(self, view) -> str | None:
@@ -42,18 +43,3 @@ class Signal:
                 return " ".join(hit.group(0).split())
         return None
 
-
-def compile_patterns(patterns, where: str, problems: list[str]) -> tuple[re.Pattern, ...]:
-    """Compile a list of regular expressions (case-insensitive), reporting each that does not compile."""
-    if isinstance(patterns, str):
-        patterns = [patterns]
-    if not isinstance(patterns, list):
-        problems.append(f"{where}: expected a list of regular expressions")
-        return ()
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(str(pattern), re.IGNORECASE | re.MULTILINE))
-        except re.error as error:
-            problems.append(f"{where}: pattern {pattern!r} does not compile: {error}")
-    return tuple(compiled)

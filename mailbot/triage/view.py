@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from mailbot import patterns
 from mailbot.parse.message import Attachment, Forwarded, Message
 from mailbot.triage.ruleset import RuleSet
 
-_SALUTATION = re.compile(r"^\s*(dear|to|hello|hi|good (morning|afternoon|evening))\b[^\n]{0,60}$", re.IGNORECASE)
+_SALUTATION = patterns.compile(r"^\s*(dear|to|hello|hi|good (morning|afternoon|evening))\b[^\n]{0,60}$", ignore_case=True)
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,13 @@ def _trusted_forward(message: Message, ruleset: RuleSet, own: frozenset[str]) ->
     return None, (*evidence, "a header block with no forward marker, no known forwarder and a long note: read as a reply")
 
 
-_QUOTE_INTRO = re.compile(r"^\s*On .{5,200}\bwrote:\s*$")
+_QUOTE_INTRO = patterns.compile(r"^\s*On .{5,200}\bwrote:\s*$")
 
 
 def _own_words(text: str) -> str:
     """The writer's own words: quoted lines ("> …") and their "On … wrote:" line left out."""
     return "\n".join(line for line in text.splitlines()
-                     if not line.lstrip().startswith(">") and not _QUOTE_INTRO.match(line))
+                     if not line.lstrip().startswith(">") and not ("wrote:" in line and _QUOTE_INTRO.match(line)))
 
 
 def _without_salutation(text: str) -> str:
