@@ -59,12 +59,10 @@ def run(config_path, once, now):
     """
     from mailbot.daemon import run_forever, run_once
 
-    app = load_app(config_path, clock=Clock(now))
+    app = load_app(config_path, clock=Clock(now), sends=True)   # every template compiles, every file is there
     if once:
-        # A pass is short-lived (cron, tests): a template mistake quarantines the mail it meets, to be retried
-        # once fixed. The daemon checks every template before it starts.
         sys.exit(run_once(app))
-    problems = template_problems(app)
+    problems = template_problems(app)   # rendered with samples too: slower, worth it once per daemon start
     if problems:
         raise ConfigError(problems)   # never start a daemon that would quarantine every complaint
     run_forever(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mailbox
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,8 @@ staff = ["ceo.office@cambs.pnn.police.uk"]
 ''')
     shutil.copytree(shipped_dir("rules"), tmp_path / "rules")
     shutil.copytree(shipped_dir("templates"), tmp_path / "templates")
+    (tmp_path / "Maildir").mkdir()
+    mailbox.Maildir(tmp_path / "Maildir" / "cambs-pcc", create=True)   # as the mail delivery agent makes it
     return tmp_path
 
 
