@@ -119,10 +119,21 @@ def run_forever(app: App) -> None:
     log.info("mailbot running: %d mailbox(es), polling every %ss", len(app.settings.mailboxes), app.settings.poll_seconds)
     notify("READY=1")
     watchdog = Watchdog.from_environment()
+    if watchdog:
+        _warn_if_watchdog_is_short(app, watchdog)
     while not stop.wait(watchdog.period if watchdog else 1.0):
         if watchdog:
             watchdog.feed(progress)
     _shut_down(scheduler, progress)
+
+
+def _warn_if_watchdog_is_short(app: App, watchdog: Watchdog) -> None:
+    """A single call may wait a whole timeout without committing: a shorter watchdog restarts a healthy daemon."""
+    timeouts = [app.settings.smtp.timeout] + [mailbox.imap.timeout for mailbox in app.settings.mailboxes if mailbox.imap]
+    timeouts += [mailbox.smtp.timeout for mailbox in app.settings.mailboxes if mailbox.smtp]
+    if watchdog.interval < 3 * max(timeouts):
+        log.warning("WatchdogSec=%.0f s is short for network timeouts of up to %.0f s: a slow server may get mailbot "
+                    "restarted; give WatchdogSec at least %.0f s", watchdog.interval, max(timeouts), 3 * max(timeouts))
 
 
 def _watch_transactions(app: App, stop: threading.Event, progress: Progress) -> None:

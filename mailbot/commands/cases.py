@@ -15,7 +15,11 @@ from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option
 
 @click.group()
 def cases():
-    """The cases in the record."""
+    """The cases in the record.
+
+    These commands only read: they never make a database, and exit with
+    status 2 when there is none at the config's storage.url.
+    """
 
 
 def _first_due(case) -> str:

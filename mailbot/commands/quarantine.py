@@ -16,7 +16,11 @@ from mailbot.cases import audit
 
 @click.group()
 def quarantine():
-    """Mail set aside because it could not be read or processed."""
+    """Mail set aside because it could not be read or processed.
+
+    Neither command makes a database: with none at the config's
+    storage.url, they exit with status 2.
+    """
 
 
 @quarantine.command("list")

@@ -34,10 +34,14 @@ def test_check_names_file_and_line_of_a_broken_template(local):
     assert f"{template}:{len(lines)}:" in result.stderr, result.stderr
 
 
-def test_check_connect_reports_each_mailbox(local):
+def test_check_connect_reports_each_mailbox_and_the_database_without_making_it(local):
     result = mailbot(local, "check", "--connect")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "mailbox cambs-pcc: ok" in result.stdout
+    assert f"database sqlite:///{local / 'mailbot.db'}: none yet" in result.stdout
+    assert not (local / "mailbot.db").exists()
+    assert mailbot(local, "run", "--once").exit_code == 0
+    assert f"database sqlite:///{local / 'mailbot.db'}: ok" in mailbot(local, "check", "--connect").stdout
 
 
 def test_a_config_error_exits_2_naming_the_key(local):
