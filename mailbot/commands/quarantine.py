@@ -7,10 +7,11 @@ import sys
 import click
 from sqlalchemy import select
 
-from mailbot.app import EXISTING, load_app
+from mailbot.app import EXISTING, load_app, template_compile_problems
 from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
 from mailbot.db.models import InboundMessage
+from mailbot.errors import ConfigError
 from mailbot.cases import audit
 
 
@@ -51,6 +52,9 @@ def retry(message_id, config_path, now):
     from mailbot.pipeline import process_one
 
     app = load_app(config_path, clock=Clock(now), database=EXISTING)
+    problems = template_compile_problems(app)   # it would only be quarantined again
+    if problems:
+        raise ConfigError(problems)
     with app.sessions() as session:
         row = session.get(InboundMessage, message_id)
         if row is None or row.status != "quarantined":

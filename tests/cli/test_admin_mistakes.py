@@ -8,7 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from mailbot.db.engine import migrate, open_engine
+from mailbot.db.models import Setting
 from tests.cli.conftest import deliver, mailbot
 from tests.installation import MAILBOT
 
@@ -197,3 +200,12 @@ def test_the_database_password_comes_from_the_environment_and_is_never_printed(l
     refused = mailbot(local, "run", "--once", "--now", NOW)      # nothing listens on port 1
     assert refused.exit_code == 2 and "cannot open the database postgresql+psycopg://mailbot@127.0.0.1:1/mailbot" in refused.stderr
     assert "hunter2" not in refused.stderr + refused.stdout
+
+
+def test_reading_commands_never_make_the_daemons_secret(local):
+    engine = open_engine(f"sqlite:///{local / 'mailbot.db'}")
+    migrate(engine)                     # a database with mailbot's tables and nothing in them
+    assert mailbot(local, "cases", "list").exit_code == 0
+    assert mailbot(local, "quarantine", "list").exit_code == 0
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Setting)).scalar() == 0
