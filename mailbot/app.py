@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.cases.letters import COMPLAINANT_KIND
 from mailbot.clock import LONDON, Clock
 from mailbot.config import find_config, load_settings
-from mailbot.db.engine import migrate, open_engine, session_factory
+from mailbot.db.engine import NoDatabase, has_schema, migrate, open_engine, session_factory, shown_url
 from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
 from mailbot.outbox.kinds import Kind
@@ -76,38 +76,69 @@ class App:
                      own_addresses=frozenset(self.own_addresses))
 
 
-def load_app(config: str | Path | None, *, clock: Clock = Clock(), database: bool = True) -> App:
-    """Load and cross-check config, rules and templates; open (and migrate) the database if asked."""
-    settings = load_settings(find_config(config))
+CREATE, EXISTING = "create", "existing"     # how load_app opens the database
+
+
+def load_app(config: str | Path | None, *, clock: Clock = Clock(), database: str | None = CREATE,
+             sends: bool = False, files: bool = False, maildirs: bool = False) -> App:
+    """Load and cross-check config, rules and templates, then open the database as asked.
+
+    `database`: CREATE opens it, making it and bringing its schema up to date
+    (commands that write); EXISTING opens it only when it is there, and
+    otherwise raises ConfigError naming the URL and how to make one (commands
+    that only read, which never make a database or a secret); None opens none.
+    `sends`: the command connects or sends, so every file, program and
+    variable the config names must be there, every template must compile and
+    every template a rule names must exist (cheap: done on every start).
+    `files` checks the files alone; `maildirs`: every Maildir must exist (`check`).
+    """
+    settings = load_settings(find_config(config), check_files=sends or files, check_maildirs=maildirs)
     ruleset = load_ruleset(settings.rules_dir, settings.deployment)
     problems = [
         f"{settings.path}: mailboxes: {mailbox.name!r} is not a mailbox of deployment {settings.deployment!r} "
         f"(known: {', '.join(ruleset.mailboxes)})"
         for mailbox in settings.mailboxes if mailbox.name not in ruleset.mailboxes
     ]
-    if problems:
-        raise ConfigError(problems)
     templates = TemplateSet(settings.templates_dir, settings.deployment)
     app = App(settings=settings, ruleset=ruleset, templates=templates, clock=clock)
+    if sends and not problems:
+        problems = template_compile_problems(app)
+    if problems:
+        raise ConfigError(problems)
     if database:
-        open_database(app)
+        open_database(app, create=database == CREATE)
     return app
 
 
-def open_database(app: App) -> None:
-    """Open the record, bring its schema up to date, and make the daemon's own secret on first run."""
-    engine = open_engine(app.settings.storage_url)
+def open_database(app: App, *, create: bool = True) -> None:
+    """Open the record and bring its schema up to date; with `create`, make it and the daemon's secret on first run."""
+    settings = app.settings
+    shown = shown_url(settings.storage_url)
     try:
+        password = settings.storage_password.read()
+    except ConfigError as error:
+        raise ConfigError(f"{settings.path}: storage: {error}") from error
+    try:
+        engine = open_engine(settings.storage_url, password=password, create=create)
+        if not create and not has_schema(engine):
+            raise NoDatabase(shown)
         migrate(engine)
+    except NoDatabase as error:
+        raise ConfigError(
+            f"{settings.path}: storage.url: {error}. It is made by the first pass of the daemon: start the "
+            f"service, or run `mailbot run --once --config {settings.path}` as the user the daemon runs as. "
+            f"If the daemon runs already, this is not its config file.") from error
     except OperationalError as error:
-        raise ConfigError(f"{app.settings.path}: storage.url: cannot open the database: {error.orig}") from error
+        raise ConfigError(f"{settings.path}: storage.url: cannot open the database {shown}: {error.orig}") from error
     app.sessions = session_factory(engine)
-    app.secret = _own_secret(app.sessions)
+    app.secret = _own_secret(app.sessions, create=create)
 
 
-def _own_secret(sessions: sessionmaker[Session]) -> bytes:
+def _own_secret(sessions: sessionmaker[Session], *, create: bool) -> bytes:
     with sessions() as session:
         row = session.get(Setting, _SECRET_KEY)
+        if row is None and not create:
+            return b""   # a command that only reads needs no secret and makes none
         if row is None:
             session.add(Setting(key=_SECRET_KEY, value=secrets.token_hex(32)))
             try:
@@ -119,13 +150,23 @@ def _own_secret(sessions: sessionmaker[Session]) -> bytes:
         return bytes.fromhex(row.value)
 
 
+def template_compile_problems(app: App) -> list[str]:
+    """What would make every message fail, found without rendering: a template that does not compile,
+    a required kind without a template, a rule naming a template that does not exist."""
+    return app.templates.compile_all() + _missing_templates(app)
+
+
 def template_problems(app: App) -> list[str]:
-    """Every mistake in the deployment's templates, rendered with a sample case of each of its bodies."""
-    problems = app.templates.check(_samples(app))
+    """Every mistake in the deployment's templates, each also rendered with a sample case of each of its
+    bodies (`check`, and the daemon before it starts)."""
+    return app.templates.check(_samples(app)) + _missing_templates(app)
+
+
+def _missing_templates(app: App) -> list[str]:
     available = {kind.value for kind in app.templates.kinds_available()}
     folder = app.settings.templates_dir / app.settings.deployment
-    problems += [f"{folder}: no template for {kind.value} ({kind.value}.txt.j2 here or in common/)"
-                 for kind in REQUIRED_KINDS if kind.value not in available]
+    problems = [f"{folder}: no template for {kind.value} ({kind.value}.txt.j2 here or in common/)"
+                for kind in REQUIRED_KINDS if kind.value not in available]
     for rule in app.ruleset.rules:
         for name in _kinds_of(rule):
             if name not in available:

@@ -50,8 +50,19 @@ def run(config_path, once, now):
     anything changes on the server), processes it (parse, triage, case,
     outbox) and delivers the due outbox. The daemon repeats this every
     [daemon] poll_seconds (default 60) and delivers every outbox_seconds
-    (default 30), until SIGTERM or SIGINT; under systemd (Type=notify) it
-    reports when it is ready.
+    (default 30); both are whole seconds from 1 to 86400.
+
+    It refuses to start (exit 2, with file and line) on a mistake in the
+    config, the rules or the templates (every template is compiled, and the
+    daemon also renders each with a sample case, as `mailbot check` does), or
+    when a file, program or variable the config names is missing. The first
+    pass makes the database; a SQLite file is readable by this user only.
+
+    SIGTERM or SIGINT ends the daemon within 10 s: between two messages, or
+    after 5 s if a server holds it (what was cut short is redone on the next
+    start). Under systemd (Type=notify) it says when it is ready and, with
+    WatchdogSec=, feeds the watchdog only while its passes make progress, so
+    that systemd restarts a daemon whose pass hangs.
 
     Exit status with --once: 0 the pass completed (also when mail was
     quarantined or sends deferred), 1 a mailbox or the SMTP server could not
@@ -59,12 +70,10 @@ def run(config_path, once, now):
     """
     from mailbot.daemon import run_forever, run_once
 
-    app = load_app(config_path, clock=Clock(now))
+    app = load_app(config_path, clock=Clock(now), sends=True)   # every template compiles, every file is there
     if once:
-        # A pass is short-lived (cron, tests): a template mistake quarantines the mail it meets, to be retried
-        # once fixed. The daemon checks every template before it starts.
         sys.exit(run_once(app))
-    problems = template_problems(app)
+    problems = template_problems(app)   # rendered with samples too: slower, worth it once per daemon start
     if problems:
         raise ConfigError(problems)   # never start a daemon that would quarantine every complaint
     run_forever(app)

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from mailbot.config_keys import ABSENT, KeyReader
 from mailbot.errors import ConfigError
 from mailbot.settings import (
-    TLS_MODES, ImapSettings, MailboxSettings, Secret, Settings, SmtpSettings,
+    AUTH_MODES, TLS_MODES, TRANSPORTS, ImapSettings, MailboxSettings, Secret, Settings, SmtpSettings,
 )
 
 DEFAULT_PATHS = (Path("mailbot.toml"), Path("/etc/mailbot/mailbot.toml"))
 SHIPPED = Path(__file__).parent / "_shipped"      # inside an installed wheel
 SOURCE_TREE = Path(__file__).parent.parent        # a checkout or an editable install
+_TOML_LINE = re.compile(r"\(at line (\d+)")
 
 
 def shipped_dir(name: str) -> Path:
@@ -38,57 +44,13 @@ def find_config(explicit: str | os.PathLike | None) -> Path:
     raise ConfigError("no config file: give --config FILE, or create ./mailbot.toml or /etc/mailbot/mailbot.toml")
 
 
-class _Reader:
-    """Reads typed keys out of one TOML table, collecting problems with file and key."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.base = path.parent
-        self.problems = problems
-
-    def problem(self, key: str, expected: str, got: Any = None) -> None:
-        tail = f", got {got!r}" if got is not None else ""
-        self.problems.append(f"{self.path}: {key}: expected {expected}{tail}")
-
-    def table(self, data: dict, where: str, allowed: set[str]) -> None:
-        """Report every key of `data` that is not in `allowed` (a typo must not pass silently)."""
-        for name in data:
-            if name not in allowed:
-                full = f"{where}.{name}" if where else name
-                self.problems.append(f"{self.path}: {full}: unknown key (known: {', '.join(sorted(allowed))})")
-
-    def get(self, data: dict, where: str, key: str, kind: type, default: Any, *, choices=None) -> Any:
-        full = f"{where}.{key}" if where else key
-        if key not in data:
-            return default
-        value = data[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            self.problem(full, f"a {kind.__name__}", value)
-            return default
-        if choices and value not in choices:
-            self.problem(full, "one of " + " | ".join(choices), value)
-            return default
-        return value
-
-    def strings(self, data: dict, where: str, key: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self.problem(f"{where}.{key}", "a list of strings", value)
-            return ()
-        return tuple(value)
-
-    def path_of(self, data: dict, where: str, key: str) -> Path | None:
-        value = self.get(data, where, key, str, None)
-        return None if value is None else (self.base / value).resolve()
-
-    def secret(self, data: dict, where: str) -> Secret:
-        env = self.get(data, where, "password_env", str, "")
-        file = self.path_of(data, where, "password_file")
-        return Secret(env=env, file=file)
-
+# The ranges every setting is held to (the README's configuration reference lists them).
+PORTS = (1, 65535)
+MAX_TIMEOUT_SECONDS = 300.0          # a network call that waits longer than this is better retried
+MAX_BATCH_SIZE = 10_000
+MAX_INTERVAL_SECONDS = 86_400        # poll and outbox: at least once a day
+MAX_MESSAGE_MB = 1024
+DEFAULT_STORAGE_URL = "sqlite:///storage/mailbot.db"
 
 _IMAP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "auth",
               "token_command", "timeout", "batch_size", "ca_file"}
@@ -96,46 +58,84 @@ _SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file"
               "ca_file", "transport", "directory"}
 _MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp", "maildir", "move_to",
                  "answer_backlog_days", "max_message_mb"}
+_STORAGE_KEYS = {"url", "password_env", "password_file"}
+_DAEMON_KEYS = {"poll_seconds", "outbox_seconds"}
 _TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon"}
 
 
-def _imap(reader: _Reader, data: dict, where: str) -> ImapSettings:
-    reader.table(data, where, _IMAP_KEYS)
+def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, complete: bool = True) -> ImapSettings:
+    """A mailbox's IMAP settings: each key from its own [mailboxes.imap], else from [imap], else the default.
+
+    Each mistake is named where it is written, so one in [imap] is reported
+    once however many mailboxes use it. `complete=False` checks only the
+    values (the [imap] table on its own, which may leave the password to each mailbox).
+    """
+    def at(key: str) -> tuple[dict, str]:
+        return (own, own_where) if key in own else (defaults, "imap")
+
     start = ImapSettings(host="")
-    values = {
-        "host": reader.get(data, where, "host", str, start.host),
-        "port": reader.get(data, where, "port", int, start.port),
-        "tls": reader.get(data, where, "tls", str, start.tls, choices=TLS_MODES),
-        "username": reader.get(data, where, "username", str, start.username),
-        "auth": reader.get(data, where, "auth", str, start.auth, choices=("password", "oauth2")),
-        "token_command": reader.strings(data, where, "token_command") if "token_command" in data else start.token_command,
-        "timeout": reader.get(data, where, "timeout", float, start.timeout),
-        "batch_size": reader.get(data, where, "batch_size", int, start.batch_size),
-        "ca_file": reader.path_of(data, where, "ca_file") or start.ca_file,
-    }
-    if "password_env" in data or "password_file" in data:
-        values["password"] = reader.secret(data, where)
-    else:
-        values["password"] = start.password
-    return replace(start, **values)
+    settings = replace(
+        start,
+        host=reader.text(*at("host"), "host", start.host, expected="a host name"),
+        port=reader.whole(*at("port"), "port", start.port, low=PORTS[0], high=PORTS[1], what="a port number"),
+        tls=reader.text(*at("tls"), "tls", start.tls, choices=TLS_MODES),
+        username=reader.text(*at("username"), "username", start.username),
+        auth=reader.text(*at("auth"), "auth", start.auth, choices=AUTH_MODES),
+        token_command=reader.strings(*at("token_command"), "token_command",
+                                     expected='a command as a list of strings, e.g. ["get-token", "imap"]'),
+        timeout=reader.seconds(*at("timeout"), "timeout", start.timeout, high=MAX_TIMEOUT_SECONDS),
+        batch_size=reader.whole(*at("batch_size"), "batch_size", start.batch_size, low=1, high=MAX_BATCH_SIZE,
+                                what="a whole number of messages"),
+        ca_file=reader.path(*at("ca_file"), "ca_file") or start.ca_file,
+        password=reader.secret(own, own_where, default=reader.secret(defaults, "imap", default=start.password)),
+    )
+    if not complete:
+        return settings
+    where = own_where if own else "imap"
+    if settings.auth == "password":
+        own_secret = "password_file" in own or "password_env" in own
+        reader.need_secret(settings.password, own_where if own_secret else "imap")
+    elif settings.token_command:
+        reader.need(f"{at('token_command')[1]}.token_command", settings.token_command[0], "program")
+    if settings.tls != "none" and settings.ca_file is not None:
+        reader.need(f"{at('ca_file')[1]}.ca_file", settings.ca_file, "ca-file")
+    if settings.auth == "oauth2" and not settings.token_command:
+        reader.problem(f"{where}.token_command", 'auth = "oauth2" needs a token_command, '
+                                                 'e.g. ["get-token", "imap"] (its output is the access token)')
+    if settings.auth == "password" and not (settings.password.env or settings.password.file):
+        reader.problem(f"{where}.password_env", 'auth = "password" needs password_env or password_file')
+    return settings
 
 
-def _smtp(reader: _Reader, data: dict, where: str, base: SmtpSettings) -> SmtpSettings:
-    reader.table(data, where, _SMTP_KEYS)
-    values = {
-        "host": reader.get(data, where, "host", str, base.host),
-        "port": reader.get(data, where, "port", int, base.port),
-        "tls": reader.get(data, where, "tls", str, base.tls, choices=TLS_MODES),
-        "username": reader.get(data, where, "username", str, base.username),
-        "timeout": reader.get(data, where, "timeout", float, base.timeout),
-        "ca_file": reader.path_of(data, where, "ca_file") or base.ca_file,
-        "transport": reader.get(data, where, "transport", str, base.transport, choices=("smtp", "directory")),
-        "directory": reader.path_of(data, where, "directory") or base.directory,
-    }
-    values["password"] = reader.secret(data, where) if ("password_env" in data or "password_file" in data) else base.password
-    settings = replace(base, **values)
+def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_where: str = "smtp") -> SmtpSettings:
+    """SMTP settings from `data`, each key absent there taken from `base` (written at `base_where`)."""
+    reader.unknown_keys(data, where, _SMTP_KEYS)
+    settings = replace(
+        base,
+        host=reader.text(data, where, "host", base.host, expected="a host name"),
+        port=reader.whole(data, where, "port", base.port, low=PORTS[0], high=PORTS[1], what="a port number"),
+        tls=reader.text(data, where, "tls", base.tls, choices=TLS_MODES),
+        username=reader.text(data, where, "username", base.username),
+        timeout=reader.seconds(data, where, "timeout", base.timeout, high=MAX_TIMEOUT_SECONDS),
+        ca_file=reader.path(data, where, "ca_file") or base.ca_file,
+        transport=reader.text(data, where, "transport", base.transport, choices=TRANSPORTS),
+        directory=reader.path(data, where, "directory") or base.directory,
+        password=reader.secret(data, where, default=base.password),
+    )
+
+    def written_at(key: str) -> str:
+        return f"{where if key in data else base_where}.{key}"
+
     if settings.transport == "directory" and settings.directory is None:
-        reader.problem(f"{where}.directory", 'a folder path when transport = "directory"')
+        reader.expected(f"{where}.directory", 'a folder path when transport = "directory"')
+    elif settings.transport == "directory":
+        reader.need(written_at("directory"), settings.directory, "folder")
+    else:
+        if settings.username:
+            own_secret = "password_file" in data or "password_env" in data
+            reader.need_secret(settings.password, where if own_secret else base_where)
+        if settings.tls != "none" and settings.ca_file is not None:
+            reader.need(written_at("ca_file"), settings.ca_file, "ca-file")
     return settings
 
 
@@ -143,99 +143,139 @@ def _address_ok(text: str) -> bool:
     return "@" in parseaddr(text)[1]
 
 
-def _mailbox(reader: _Reader, data: Any, index: int, imap_defaults: dict | None) -> MailboxSettings | None:
+def _mailbox(reader: KeyReader, data: Any, index: int, imap_defaults: dict, smtp: SmtpSettings) -> MailboxSettings | None:
     where = f"mailboxes[{index}]"
     if not isinstance(data, dict):
-        reader.problem(where, "a table ([[mailboxes]])", data)
+        reader.expected(where, "a table ([[mailboxes]])", data)
         return None
-    reader.table(data, where, _MAILBOX_KEYS)
-    name = reader.get(data, where, "name", str, "")
-    address = reader.get(data, where, "address", str, "")
+    reader.unknown_keys(data, where, _MAILBOX_KEYS)
+    name = reader.text(data, where, "name", "")
+    address = reader.text(data, where, "address", "")
     if not name:
-        reader.problem(f"{where}.name", "a mailbox name of the deployment (e.g. \"democratic-services\")")
+        reader.expected(f"{where}.name", 'a mailbox name of the deployment (e.g. "democratic-services")')
     if not _address_ok(address):
-        reader.problem(f"{where}.address", "an email address", address or None)
-    staff = reader.strings(data, where, "staff")
-    managers = reader.strings(data, where, "managers")
-    for key, people in (("staff", staff), ("managers", managers)):
-        for person in people:
+        reader.expected(f"{where}.address", "an email address", address if "address" in data else ABSENT)
+    people = {}
+    for key in ("staff", "managers"):
+        people[key] = reader.strings(data, where, key, expected='a list like ["Name <address>", "address"]')
+        for person in people[key]:
             if not _address_ok(person):
-                reader.problem(f"{where}.{key}", "entries like \"Name <address>\" or a bare address", person)
-    maildir = reader.path_of(data, where, "maildir")
+                reader.expected(f"{where}.{key}", 'entries like "Name <address>" or a bare address', person)
+    maildir = reader.path(data, where, "maildir")
+    if maildir is not None:
+        reader.need(f"{where}.maildir", maildir, "maildir")
+    own_imap = reader.table(data, where, "imap", expected="a table ([mailboxes.imap])")
     imap = None
     if maildir is None:
-        merged = dict(imap_defaults or {})
-        own = data.get("imap", {})
-        if not isinstance(own, dict):
-            reader.problem(f"{where}.imap", "a table", own)
-            own = {}
-        merged.update(own)
-        imap = _imap(reader, merged, f"{where}.imap" if own else "imap")
+        reader.unknown_keys(own_imap, f"{where}.imap", _IMAP_KEYS)
+        imap = _imap(reader, imap_defaults, own_imap, f"{where}.imap")
         if not imap.host:
-            reader.problem(f"{where}.imap.host", "an IMAP host (in [imap] or [mailboxes.imap]), or a maildir path")
+            reader.expected(f"{where}.imap.host", "an IMAP host (in [imap] or [mailboxes.imap]), or a maildir path")
         if not imap.username:
             imap = replace(imap, username=address)
     elif "imap" in data:
-        reader.problem(f"{where}.imap", "no [mailboxes.imap] table for a maildir mailbox")
+        reader.problem(f"{where}.imap", "a maildir mailbox has no [mailboxes.imap] table")
+    own_smtp = reader.table(data, where, "smtp", expected="a table ([mailboxes.smtp])")
     return MailboxSettings(
         name=name, address=address.lower(),
-        folder=reader.get(data, where, "folder", str, "INBOX"),
-        staff=staff, managers=managers, imap=imap, maildir=maildir,
-        smtp=None, move_to=reader.get(data, where, "move_to", str, ""),
-        answer_backlog_days=reader.get(data, where, "answer_backlog_days", int, 2),
-        max_message_mb=reader.get(data, where, "max_message_mb", int, 25),
+        folder=_folder(reader, data, where),
+        staff=people["staff"], managers=people["managers"], imap=imap, maildir=maildir,
+        smtp=_smtp(reader, own_smtp, f"{where}.smtp", smtp) if own_smtp else None,
+        move_to=reader.text(data, where, "move_to", "", expected="a folder name"),
+        answer_backlog_days=reader.whole(data, where, "answer_backlog_days", 2, low=0, what="a whole number of days"),
+        max_message_mb=reader.whole(data, where, "max_message_mb", 25, low=1, high=MAX_MESSAGE_MB,
+                                    what="a whole number of megabytes"),
     )
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and validate one config file; raise ConfigError listing every mistake."""
+def _folder(reader: KeyReader, data: dict, where: str) -> str:
+    folder = reader.text(data, where, "folder", "INBOX", expected='a folder name, e.g. "INBOX"')
+    if not folder.strip():
+        reader.expected(f"{where}.folder", 'a folder name, e.g. "INBOX"', folder)
+    return folder or "INBOX"
+
+
+def _storage(reader: KeyReader, data: dict, base: Path) -> tuple[str, Secret]:
+    """The database URL (relative SQLite paths resolved) and where its password comes from.
+
+    A URL never carries a password: it would show wherever the URL is shown.
+    The mistake is named without printing the URL.
+    """
+    reader.unknown_keys(data, "storage", _STORAGE_KEYS)
+    url = reader.text(data, "storage", "url", DEFAULT_STORAGE_URL,
+                      expected="a database URL (sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)")
+    password = reader.secret(data, "storage", default=Secret())
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        reader.expected("storage.url", "a database URL (sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)")
+        return DEFAULT_STORAGE_URL, password
+    if parsed.password is not None or "password" in parsed.query:
+        reader.problem("storage.url", "has a password in it, which is refused (the URL is shown in messages "
+                                      "and logs): put the password in [storage] password_env or password_file")
+        return DEFAULT_STORAGE_URL, password
+    return _resolve_sqlite(url, base), password
+
+
+def _daemon(reader: KeyReader, data: dict) -> dict[str, int]:
+    reader.unknown_keys(data, "daemon", _DAEMON_KEYS)
+    return {key: reader.whole(data, "daemon", key, default, low=1, high=MAX_INTERVAL_SECONDS,
+                              what="a whole number of seconds")
+            for key, default in (("poll_seconds", 60), ("outbox_seconds", 30))}
+
+
+def load_settings(path: Path, *, check_files: bool = False, check_maildirs: bool = False) -> Settings:
+    """Read and validate one config file; raise ConfigError listing every mistake with its line.
+
+    `check_files`: also every file, folder, program and environment variable
+    the config names must be there (for commands that connect or send);
+    `check_maildirs`: also every Maildir must exist (`check`, which must not make one).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from error
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+        line = _TOML_LINE.search(str(error))
+        place = f"{path}:{line.group(1)}" if line else f"{path}"
+        raise ConfigError(f"{place}: not valid TOML: {error}") from error
     problems: list[str] = []
-    reader = _Reader(path, problems)
-    reader.table(data, "", _TOP_KEYS)
-    deployment = reader.get(data, "", "deployment", str, "")
+    reader = KeyReader(path, text, problems)
+    reader.unknown_keys(data, "", _TOP_KEYS)
+    deployment = reader.text(data, "", "deployment", "")
     if not deployment:
-        reader.problem("deployment", 'a deployment name ("cambridgeshire" or "cleveland")', data.get("deployment"))
-    rules_dir = reader.path_of(data, "", "rules_dir") or shipped_dir("rules")
-    templates_dir = reader.path_of(data, "", "templates_dir") or shipped_dir("templates")
-    storage = data.get("storage", {})
-    reader.table(storage, "storage", {"url"})
-    url = reader.get(storage, "storage", "url", str, "sqlite:///storage/mailbot.db")
-    url = _resolve_sqlite(url, path.parent)
-    smtp_table = data.get("smtp", {})
-    smtp = _smtp(reader, smtp_table, "smtp", SmtpSettings())
-    daemon = data.get("daemon", {})
-    reader.table(daemon, "daemon", {"poll_seconds", "outbox_seconds"})
+        reader.expected("deployment", 'a deployment name ("cambridgeshire" or "cleveland")', data.get("deployment", ABSENT))
+    rules_dir = reader.path(data, "", "rules_dir") or shipped_dir("rules")
+    templates_dir = reader.path(data, "", "templates_dir") or shipped_dir("templates")
+    url, storage_password = _storage(reader, reader.table(data, "", "storage"), path.parent)
+    reader.need_secret(storage_password, "storage")
+    smtp = _smtp(reader, reader.table(data, "", "smtp"), "smtp", SmtpSettings())
+    daemon = _daemon(reader, reader.table(data, "", "daemon"))
+    imap_defaults = reader.table(data, "", "imap")
+    if imap_defaults:
+        reader.unknown_keys(imap_defaults, "imap", _IMAP_KEYS)
+        _imap(reader, imap_defaults, {}, "imap", complete=False)
     mailboxes_data = data.get("mailboxes", [])
     if not isinstance(mailboxes_data, list):
-        reader.problem("mailboxes", "an array of tables ([[mailboxes]])", mailboxes_data)
+        reader.expected("mailboxes", "an array of tables ([[mailboxes]])", mailboxes_data)
         mailboxes_data = []
-    imap_defaults = data.get("imap") if isinstance(data.get("imap"), dict) else None
-    if imap_defaults is not None:
-        reader.table(imap_defaults, "imap", _IMAP_KEYS)
-    mailboxes = []
-    for index, entry in enumerate(mailboxes_data):
-        mailbox = _mailbox(reader, entry, index, imap_defaults)
-        if mailbox is None:
-            continue
-        if isinstance(entry.get("smtp"), dict):
-            mailbox = replace(mailbox, smtp=_smtp(reader, entry["smtp"], f"mailboxes[{index}].smtp", smtp))
-        mailboxes.append(mailbox)
+    mailboxes = [mailbox for index, entry in enumerate(mailboxes_data)
+                 if (mailbox := _mailbox(reader, entry, index, imap_defaults, smtp)) is not None]
     names = [mailbox.name for mailbox in mailboxes]
-    for name in {name for name in names if names.count(name) > 1}:
-        reader.problem("mailboxes", f"each name once; {name!r} is given {names.count(name)} times")
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        reader.problem(f"mailboxes[{names.index(name)}].name", f"each name once; {name!r} is given {names.count(name)} times")
+    if check_files:
+        reader.check_needs({"secret-file", "ca-file", "folder", "program", "env"})
+    if check_maildirs:
+        reader.check_needs({"maildir"})
     if problems:
         raise ConfigError(problems)
     return Settings(
         path=path.resolve(), deployment=deployment, rules_dir=rules_dir, templates_dir=templates_dir,
-        storage_url=url, smtp=smtp, mailboxes=tuple(mailboxes),
-        poll_seconds=reader.get(daemon, "daemon", "poll_seconds", int, 60),
-        outbox_seconds=reader.get(daemon, "daemon", "outbox_seconds", int, 30),
+        storage_url=url, storage_password=storage_password, smtp=smtp, mailboxes=tuple(mailboxes),
+        poll_seconds=daemon["poll_seconds"], outbox_seconds=daemon["outbox_seconds"],
     )
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from mailbot.errors import ConfigError
 
 TLS_MODES = ("ssl", "starttls", "none")
+AUTH_MODES = ("password", "oauth2")
+TRANSPORTS = ("smtp", "directory")
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,13 @@ class Secret:
     file: Path | None = None
 
     def read(self) -> str | None:
+        """The secret, or None when none is configured; ConfigError when its file or variable is missing."""
         if self.file is not None:
-            return self.file.read_text(encoding="utf-8").strip()
+            try:
+                return self.file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as error:
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                raise ConfigError(f"password_file {self.file}: cannot read it: {reason}") from error
         if self.env:
             value = os.environ.get(self.env)
             if value is None:
@@ -95,11 +102,12 @@ class Settings:
     deployment: str
     rules_dir: Path
     templates_dir: Path
-    storage_url: str
+    storage_url: str                 # never with a password in it: that is `storage_password`
     smtp: SmtpSettings
     mailboxes: tuple[MailboxSettings, ...]
     poll_seconds: int = 60
     outbox_seconds: int = 30
+    storage_password: Secret = field(default_factory=Secret)
 
     def mailbox(self, name: str) -> MailboxSettings:
         for mailbox in self.mailboxes:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from mailbot.app import load_app
+from mailbot.app import EXISTING, load_app
 from mailbot.cases.export import all_cases, case_record, cases_due_before, find_case
 from mailbot.clock import LONDON, Clock
 from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
@@ -15,7 +15,11 @@ from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option
 
 @click.group()
 def cases():
-    """The cases in the record."""
+    """The cases in the record.
+
+    These commands only read: they never make a database, and exit with
+    status 2 when there is none at the config's storage.url.
+    """
 
 
 def _first_due(case) -> str:
@@ -32,7 +36,7 @@ def _first_due(case) -> str:
 @reports_config_errors
 def list_cases(config_path, overdue, due_before, now):
     """One line a case: reference, status, body, received (London), next unmet deadline, complainant."""
-    app = load_app(config_path, clock=Clock(now))
+    app = load_app(config_path, clock=Clock(now), database=EXISTING)
     today = app.clock.now().astimezone(LONDON).date()
     with app.sessions() as session:
         if due_before is not None:
@@ -53,7 +57,7 @@ def list_cases(config_path, overdue, due_before, now):
 @reports_config_errors
 def show(ref, config_path):
     """Everything about one case: its record, deadlines and the event log. Exit 1 if there is no such case."""
-    app = load_app(config_path)
+    app = load_app(config_path, database=EXISTING)
     with app.sessions() as session:
         case = find_case(session, ref)
         if case is None:
@@ -77,7 +81,7 @@ def show(ref, config_path):
 @reports_config_errors
 def export(config_path, output_format):
     """Print one JSON array of every case, whatever its status (fields: INTERFACE.md)."""
-    app = load_app(config_path)
+    app = load_app(config_path, database=EXISTING)
     with app.sessions() as session:
         json.dump([case_record(case) for case in all_cases(session)], sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -62,7 +62,7 @@ def _run_deployment(root: Path, deployment: str, setup: dict, clock: Clock) -> N
     at = clock.now()
     for delivery in setup["deliveries"]:
         deliver_to_maildir(root / "Maildir" / delivery["to"], (SAMPLES / "mail" / delivery["file"]).read_bytes(), at=at)
-    app = load_app(config, clock=clock)
+    app = load_app(config, clock=clock, sends=True)
     run_once(app)
     click.echo(f"== {deployment} ({', '.join(setup['staff'])})")
     _report(app, setup["deliveries"])

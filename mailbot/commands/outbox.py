@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from mailbot.app import load_app
+from mailbot.app import EXISTING, load_app
 from mailbot.commands.options import config_option, reports_config_errors
 from mailbot.db.models import Case, OutboxMessage
 
@@ -27,7 +27,7 @@ def list_outbox(status, config_path):
     The last reason is why it was deferred or failed, or who it did not
     reach when it was sent; `-` when there is none.
     """
-    app = load_app(config_path)
+    app = load_app(config_path, database=EXISTING)
     query = (select(OutboxMessage, Case.ref).outerjoin(Case, OutboxMessage.case_id == Case.id)
              .order_by(OutboxMessage.id))
     if status:

@@ -7,16 +7,21 @@ import sys
 import click
 from sqlalchemy import select
 
-from mailbot.app import load_app
+from mailbot.app import EXISTING, load_app, template_compile_problems
 from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
 from mailbot.db.models import InboundMessage
+from mailbot.errors import ConfigError
 from mailbot.cases import audit
 
 
 @click.group()
 def quarantine():
-    """Mail set aside because it could not be read or processed."""
+    """Mail set aside because it could not be read or processed.
+
+    Neither command makes a database: with none at the config's
+    storage.url, they exit with status 2.
+    """
 
 
 @quarantine.command("list")
@@ -24,7 +29,7 @@ def quarantine():
 @reports_config_errors
 def list_quarantined(config_path):
     """One line a message: id, mailbox, receipt time (UTC), size, Message-ID, reason."""
-    app = load_app(config_path)
+    app = load_app(config_path, database=EXISTING)
     with app.sessions() as session:
         for row in session.scalars(select(InboundMessage).where(InboundMessage.status == "quarantined")
                                    .order_by(InboundMessage.id)):
@@ -46,7 +51,10 @@ def retry(message_id, config_path, now):
     """
     from mailbot.pipeline import process_one
 
-    app = load_app(config_path, clock=Clock(now))
+    app = load_app(config_path, clock=Clock(now), database=EXISTING)
+    problems = template_compile_problems(app)   # it would only be quarantined again
+    if problems:
+        raise ConfigError(problems)
     with app.sessions() as session:
         row = session.get(InboundMessage, message_id)
         if row is None or row.status != "quarantined":

@@ -32,7 +32,7 @@ def triage(file, config_path, mailbox_name, explain, now):
     Reads no mailbox, writes no database, sends nothing. --now sets the day
     of receipt (for review windows); default: today.
     """
-    app = load_app(config_path, database=False, clock=Clock(now))
+    app = load_app(config_path, database=None, clock=Clock(now))
     names = [mailbox.name for mailbox in app.settings.mailboxes] or list(app.ruleset.mailboxes)
     mailbox_name = mailbox_name or names[0]
     if mailbox_name not in app.ruleset.mailboxes:

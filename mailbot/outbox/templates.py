@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 
 from mailbot.clock import LONDON
 from mailbot.outbox.template_samples import sample_contexts, sample_variants
@@ -136,7 +137,7 @@ class TemplateSet:
         Every `.j2` file is compiled (syntax errors); every kind's templates are
         rendered with each sample context and its `sample_variants` for that
         kind (undefined variables, a missing `Subject:` line). `contexts`
-        is one context or several (default: `contextss(deployment)`);
+        is one context or several (default: `sample_contexts(deployment)`);
         `per_kind` adds or replaces keys for one kind only, after the variants.
         """
         if contexts is None:
@@ -145,25 +146,7 @@ class TemplateSet:
             samples = [contexts]
         else:
             samples = list(contexts)
-        problems: list[str] = []
-        if not (self.templates_dir / self.deployment).is_dir():
-            problems.append(f"{self.templates_dir / self.deployment}: no templates folder for "
-                            f"deployment {self.deployment!r}")
-        broken: set[str] = set()
-        for name in self._template_names():
-            path = self._path_of(name)
-            if name.endswith((TEXT_SUFFIX, HTML_SUFFIX)) and not name.startswith("_"):
-                stem = name[: -len(TEXT_SUFFIX)] if name.endswith(TEXT_SUFFIX) else name[: -len(HTML_SUFFIX)]
-                if stem not in set(Kind):
-                    problems.append(f"{path}:1: {stem!r} is not a kind of mail mailbot sends "
-                                    f"(known: {', '.join(kind.value for kind in Kind)})")
-                elif name.endswith(HTML_SUFFIX) and stem + TEXT_SUFFIX not in self._template_names():
-                    problems.append(f"{path}:1: an HTML template needs {stem + TEXT_SUFFIX} beside it")
-            try:
-                self.environment.get_template(name)
-            except jinja2.TemplateSyntaxError as error:
-                broken.add(name)
-                problems.append(f"{error.filename or path}:{error.lineno}: {error.message}")
+        problems, broken = self._compile()
         for kind in self.kinds_available():
             for sample in samples:
                 for context in sample_variants(kind, sample):
@@ -171,6 +154,53 @@ class TemplateSet:
                     problem = self._check_render(kind, context, broken)
                     if problem and problem not in problems:
                         problems.append(problem)
+        return problems
+
+    def compile_all(self) -> list[str]:
+        """Every template compiled and every file name checked, one problem a line with file and line.
+
+        Cheap (no rendering): every command that sends runs it before it starts.
+        """
+        return self._compile()[0]
+
+    def _compile(self) -> tuple[list[str], set[str]]:
+        """(problems, names of the templates that do not compile)."""
+        problems: list[str] = []
+        if not (self.templates_dir / self.deployment).is_dir():
+            problems.append(f"{self.templates_dir / self.deployment}: no templates folder for "
+                            f"deployment {self.deployment!r}")
+        broken: set[str] = set()
+        names = self._template_names()
+        for name in names:
+            path = self._path_of(name)
+            if name.endswith((TEXT_SUFFIX, HTML_SUFFIX)) and not name.startswith("_"):
+                stem = name[: -len(TEXT_SUFFIX)] if name.endswith(TEXT_SUFFIX) else name[: -len(HTML_SUFFIX)]
+                if stem not in set(Kind):
+                    problems.append(f"{path}:1: {stem!r} is not a kind of mail mailbot sends "
+                                    f"(known: {', '.join(kind.value for kind in Kind)})")
+                elif name.endswith(HTML_SUFFIX) and stem + TEXT_SUFFIX not in names:
+                    problems.append(f"{path}:1: an HTML template needs {stem + TEXT_SUFFIX} beside it")
+            try:
+                self.environment.get_template(name)
+            except jinja2.TemplateSyntaxError as error:   # also an unknown filter or test
+                broken.add(name)
+                problems.append(f"{error.filename or path}:{error.lineno}: {error.message}")
+                continue
+            except UnicodeDecodeError as error:
+                broken.add(name)
+                problems.append(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})")
+                continue
+            problems += self._missing_includes(name, path, names)
+        return problems, broken
+
+    def _missing_includes(self, name: str, path: Path, names: list[str]) -> list[str]:
+        """A template that includes, imports or extends one that does not exist would fail every render."""
+        source = self.environment.loader.get_source(self.environment, name)[0]
+        problems = []
+        for other in jinja2.meta.find_referenced_templates(self.environment.parse(source)):
+            if other is not None and other not in names:
+                line = next((number for number, text in enumerate(source.splitlines(), 1) if other in text), 1)
+                problems.append(f"{path}:{line}: {other!r} does not exist (in {self._search[0]} or {self._search[1]})")
         return problems
 
     def _check_render(self, kind: Kind, context: dict, broken: set[str]) -> str | None:

@@ -3,50 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-from datetime import datetime
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from mailbot.cli import main
-from mailbot.config import shipped_dir
-from mailbot.intake.maildir import deliver_to_maildir
-
-CORPUS = Path(__file__).parent.parent / "corpus" / "mail"
-
-
-@pytest.fixture
-def local(tmp_path):
-    """A cambridgeshire config with Maildir mailboxes and sent mail written to a folder."""
-    (tmp_path / "mailbot.toml").write_text('''
-deployment = "cambridgeshire"
-rules_dir = "rules"
-templates_dir = "templates"
-[storage]
-url = "sqlite:///mailbot.db"
-[smtp]
-transport = "directory"
-directory = "sent"
-[[mailboxes]]
-name = "cambs-pcc"
-address = "cambs-pcc@cambs.pnn.police.uk"
-maildir = "Maildir/cambs-pcc"
-staff = ["ceo.office@cambs.pnn.police.uk"]
-''')
-    shutil.copytree(shipped_dir("rules"), tmp_path / "rules")
-    shutil.copytree(shipped_dir("templates"), tmp_path / "templates")
-    return tmp_path
-
-
-def mailbot(root: Path, *args: str):
-    return CliRunner().invoke(main, [*args, "--config", str(root / "mailbot.toml")], catch_exceptions=False)
-
-
-def deliver(root: Path, name: str | bytes, at: str = "2026-11-16T10:00:00+00:00") -> None:
-    raw = name if isinstance(name, bytes) else (CORPUS / name).read_bytes()
-    deliver_to_maildir(root / "Maildir" / "cambs-pcc", raw, at=datetime.fromisoformat(at))
+from tests.cli.conftest import CORPUS, deliver, mailbot
 
 
 def test_check_passes_on_the_shipped_deployments(local):
@@ -73,10 +34,14 @@ def test_check_names_file_and_line_of_a_broken_template(local):
     assert f"{template}:{len(lines)}:" in result.stderr, result.stderr
 
 
-def test_check_connect_reports_each_mailbox(local):
+def test_check_connect_reports_each_mailbox_and_the_database_without_making_it(local):
     result = mailbot(local, "check", "--connect")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "mailbox cambs-pcc: ok" in result.stdout
+    assert f"database sqlite:///{local / 'mailbot.db'}: none yet" in result.stdout
+    assert not (local / "mailbot.db").exists()
+    assert mailbot(local, "run", "--once").exit_code == 0
+    assert f"database sqlite:///{local / 'mailbot.db'}: ok" in mailbot(local, "check", "--connect").stdout
 
 
 def test_a_config_error_exits_2_naming_the_key(local):

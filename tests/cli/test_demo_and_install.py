@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import os
 import subprocess
 import sys
@@ -59,6 +60,7 @@ def test_the_wheel_carries_rules_and_templates_and_runs_from_them(tmp_path):
     config.write_text('deployment = "cleveland"\n[smtp]\ntransport = "directory"\ndirectory = "sent"\n'
                       '[[mailboxes]]\nname = "cleveland-resolution"\naddress = "resolution.team@cleveland-opcc.example"\n'
                       'maildir = "Maildir"\n')
+    mailbox.Maildir(tmp_path / "Maildir", create=True)
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run([sys.executable, "-m", "mailbot", "check", "--config", str(config)], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=60)
