@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from mailbot.config_keys import ABSENT, KeyReader
+from mailbot.config_keys import ABSENT, SECRET_KEYS, KeyReader
 from mailbot.errors import ConfigError
 from mailbot.settings import (
     AUTH_MODES, TLS_MODES, TRANSPORTS, ImapSettings, MailboxSettings, Secret, Settings, SmtpSettings,
@@ -52,13 +52,13 @@ MAX_INTERVAL_SECONDS = 86_400        # poll and outbox: at least once a day
 MAX_MESSAGE_MB = 1024
 DEFAULT_STORAGE_URL = "sqlite:///storage/mailbot.db"
 
-_IMAP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "auth",
+_IMAP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "password_credential", "auth",
               "token_command", "timeout", "batch_size", "ca_file"}
-_SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "timeout",
+_SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "password_credential", "timeout",
               "ca_file", "transport", "directory"}
 _MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp", "maildir", "move_to",
                  "answer_backlog_days", "max_message_mb"}
-_STORAGE_KEYS = {"url", "password_env", "password_file"}
+_STORAGE_KEYS = {"url", "password_env", "password_file", "password_credential"}
 _DAEMON_KEYS = {"poll_seconds", "outbox_seconds"}
 _TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon"}
 
@@ -93,7 +93,7 @@ def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, compl
         return settings
     where = own_where if own else "imap"
     if settings.auth == "password":
-        own_secret = "password_file" in own or "password_env" in own
+        own_secret = any(key in own for key in SECRET_KEYS)
         reader.need_secret(settings.password, own_where if own_secret else "imap")
     elif settings.token_command:
         reader.need(f"{at('token_command')[1]}.token_command", settings.token_command[0], "program")
@@ -103,7 +103,8 @@ def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, compl
         reader.problem(f"{where}.token_command", 'auth = "oauth2" needs a token_command, '
                                                  'e.g. ["get-token", "imap"] (its output is the access token)')
     if settings.auth == "password" and not (settings.password.env or settings.password.file):
-        reader.problem(f"{where}.password_env", 'auth = "password" needs password_env or password_file')
+        reader.problem(f"{where}.password_env",
+                       'auth = "password" needs password_env, password_file or password_credential')
     return settings
 
 
@@ -132,7 +133,7 @@ def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_wh
         reader.need(written_at("directory"), settings.directory, "folder")
     else:
         if settings.username:
-            own_secret = "password_file" in data or "password_env" in data
+            own_secret = any(key in data for key in SECRET_KEYS)
             reader.need_secret(settings.password, where if own_secret else base_where)
         if settings.tls != "none" and settings.ca_file is not None:
             reader.need(written_at("ca_file"), settings.ca_file, "ca-file")

@@ -8,6 +8,7 @@ by the default: only a key that is absent takes its default.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ class KeyReader:
 
     def need_secret(self, secret: Secret, where: str) -> None:
         if secret.file is not None:
-            self.need(f"{where}.password_file", secret.file, "secret-file")
+            key = "password_credential" if secret.credential else "password_file"
+            self.need(f"{where}.{key}", secret.file, "secret-file")
         elif secret.env:
             self.need(f"{where}.password_env", secret.env, "env")
 
@@ -154,14 +156,39 @@ class KeyReader:
         return value
 
     def secret(self, data: dict, where: str, *, default: Secret) -> Secret:
-        """`password_env` or `password_file` (not both); `default` when the table names neither."""
+        """One of `password_env`, `password_file`, `password_credential`; `default` when the table names none.
+
+        `password_credential = "NAME"` is the file NAME that systemd hands the
+        service (`$CREDENTIALS_DIRECTORY/mailbot_NAME`, see systemd/mailbot.service)
+        or, outside the service (an administrator's `mailbot check`), the file
+        `credentials/NAME` beside the config file.
+        """
         env = self.text(data, where, "password_env", "", expected="the name of an environment variable")
         file = self.path(data, where, "password_file")
-        if "password_env" not in data and "password_file" not in data:
+        credential = self.text(data, where, "password_credential", "", expected="a file name")
+        given = [key for key in SECRET_KEYS if key in data]
+        if not given:
             return default
-        if env and file:
-            self.problem(_join(where, "password_file"), "give password_env or password_file, not both")
+        if len(given) > 1:
+            self.problem(_join(where, given[-1]), f"give one of {', '.join(SECRET_KEYS)}, not {' and '.join(given)}")
+        if credential:
+            if "/" in credential or credential.startswith("."):
+                self.expected(_join(where, "password_credential"), "a plain file name such as \"imap-password\"",
+                              credential)
+            return Secret(file=credential_file(credential, self.base), credential=credential)
         return Secret(env=env, file=file)
+
+
+SECRET_KEYS = ("password_env", "password_file", "password_credential")
+CREDENTIALS_PREFIX = "mailbot_"   # LoadCredential=mailbot:/etc/mailbot/credentials names each file mailbot_NAME
+
+
+def credential_file(name: str, config_folder: Path) -> Path:
+    """Where the credential NAME is: systemd's folder inside the service, else `credentials/` beside the config."""
+    handed = os.environ.get("CREDENTIALS_DIRECTORY")
+    if handed:
+        return Path(handed) / f"{CREDENTIALS_PREFIX}{name}"
+    return config_folder / "credentials" / name
 
 
 def _join(where: str, key: str) -> str:

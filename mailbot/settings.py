@@ -18,10 +18,14 @@ class Secret:
     """Where a secret comes from: an environment variable, or a file it names.
 
     The value is read when needed, never stored in the settings or printed.
+    `credential` is the name given as `password_credential`, when the file
+    was found that way (systemd's credentials folder, else the config's own
+    `credentials/` folder).
     """
 
     env: str = ""
     file: Path | None = None
+    credential: str = ""
 
     def read(self) -> str | None:
         """The secret, or None when none is configured; ConfigError when its file or variable is missing."""
@@ -39,7 +43,7 @@ class Secret:
         return None
 
     def __repr__(self) -> str:
-        return f"Secret(env={self.env!r}, file={self.file!r})"
+        return f"Secret(env={self.env!r}, file={self.file!r}, credential={self.credential!r})"
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,16 @@ def test_the_service_user_is_a_system_user_without_a_login(destdir):
 def test_the_installed_command_runs_with_the_example_config(destdir):
     help_text = run_installed(destdir, "--help")
     assert help_text.returncode == 0 and "run" in help_text.stdout and "check" in help_text.stdout
-    check = run_installed(destdir, "check", "--config", str(destdir / "etc/mailbot/mailbot.toml"))
+    config = destdir / "etc/mailbot/mailbot.toml"
+    missing = run_installed(destdir, "check", "--config", str(config))
+    assert missing.returncode == 2 and "imap.password_credential" in missing.stderr, missing.stderr
+    assert "credentials/imap-password does not exist" in missing.stderr, missing.stderr
+    secret = destdir / "etc/mailbot/credentials/imap-password"          # what the README tells the administrator
+    secret.write_text("not-a-real-password\n")
+    try:
+        check = run_installed(destdir, "check", "--config", str(config))
+    finally:
+        secret.unlink()
     assert check.returncode == 0, check.stderr
     assert f"{destdir}/opt/mailbot/lib/" in check.stdout and "/mailbot/_shipped/rules/cambridgeshire.yaml" in check.stdout
 

@@ -139,7 +139,27 @@ def test_oauth2_needs_a_token_command_and_password_auth_a_secret(tmp_path):
     problems = problems_of(tmp_path, BASE.replace('password_env = "MAILBOT_IMAP_PASSWORD"\n', 'auth = "oauth2"\n'))
     assert any('imap.token_command: auth = "oauth2" needs a token_command' in problem for problem in problems)
     problems = problems_of(tmp_path, BASE.replace('password_env = "MAILBOT_IMAP_PASSWORD"\n', ""))
-    assert any('imap.password_env: auth = "password" needs password_env or password_file' in p for p in problems)
+    assert any('imap.password_env: auth = "password" needs password_env, password_file or password_credential' in p
+               for p in problems)
+
+
+def test_a_credential_is_found_where_systemd_puts_it_else_beside_the_config(tmp_path, monkeypatch):
+    """GIVEN `password_credential = "imap-password"` WHEN run by systemd THEN $CREDENTIALS_DIRECTORY/mailbot_NAME,
+    else (an administrator's shell) credentials/NAME beside the config; a missing one is a problem with its key."""
+    text = BASE.replace('password_env = "MAILBOT_IMAP_PASSWORD"\n', 'password_credential = "imap-password"\n')
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    config = tmp_path / "mailbot.toml"
+    config.write_text(text)
+    assert load_settings(config).mailboxes[0].imap.password.file == tmp_path / "credentials" / "imap-password"
+    handed = tmp_path / "run"
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(handed))
+    assert load_settings(config).mailboxes[0].imap.password.file == handed / "mailbot_imap-password"
+    both = text.replace('password_credential = "imap-password"\n',
+                        'password_credential = "imap-password"\npassword_env = "X"\n')
+    assert any("give one of password_env, password_file, password_credential" in p
+               for p in problems_of(tmp_path, both))
+    assert any("imap.password_credential: expected a plain file name" in p
+               for p in problems_of(tmp_path, text.replace('"imap-password"', '"../etc/shadow"')))
 
 
 # -- where each key is written ---------------------------------------------------------------------------
@@ -224,7 +244,7 @@ def test_a_password_variable_that_is_not_set_is_named(tmp_path, monkeypatch):
 def test_one_secret_source_only(tmp_path):
     text = BASE.replace('password_env = "MAILBOT_IMAP_PASSWORD"', 'password_env = "X"\npassword_file = "y"')
     [problem] = problems_of(tmp_path, text)
-    assert ":16: imap.password_file: give password_env or password_file, not both" in problem
+    assert ":16: imap.password_file: give one of password_env, password_file, password_credential, not password_env and password_file" in problem
 
 
 # -- the database URL and its password -------------------------------------------------------------------

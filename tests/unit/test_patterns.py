@@ -153,7 +153,8 @@ def test_a_rule_pattern_re2_refuses_is_reported_with_file_line_and_reason(tmp_pa
 def test_check_reports_a_refused_rule_pattern(tmp_path):
     path, line = broken_rules(tmp_path, *BROKEN["look-behind in a signal"][:2])
     shutil.copytree(shipped_dir("templates"), tmp_path / "templates")
-    (tmp_path / "Maildir" / "cambs-pcc").mkdir(parents=True)
+    for folder in ("cur", "new", "tmp"):
+        (tmp_path / "Maildir" / "cambs-pcc" / folder).mkdir(parents=True)
     config = tmp_path / "mailbot.toml"
     config.write_text('deployment = "cambridgeshire"\nrules_dir = "rules"\ntemplates_dir = "templates"\n'
                       '[smtp]\ntransport = "directory"\ndirectory = "sent"\n[[mailboxes]]\nname = "cambs-pcc"\n'
