@@ -25,6 +25,7 @@ def attachments(
 ) -> tuple[Attachment, ...]:
     """Every attachment in document order, leaving out the parts read as the body."""
     found = []
+    read_as_body = {id(part) for part in body_parts}
     pending = [mime]   # a stack, not recursion: nesting depth is the sender's choice
     while pending:
         part = pending.pop()
@@ -33,7 +34,7 @@ def attachments(
             found.append(_attached_message(part, content_type))
         elif part.is_multipart():
             pending.extend(reversed(part.get_payload()))
-        elif any(part is body for body in body_parts):
+        elif id(part) in read_as_body:
             continue
         elif _filename(part) or part.is_attachment():
             found.append(_attached_file(part, content_type))

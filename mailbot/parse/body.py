@@ -52,7 +52,7 @@ def read_body(mime: EmailMessage) -> Body:
     html_parts = body_parts(mime, "html")
     plain = _read_text(plain_parts, defects, unsplit=unsplit, most=MAX_TEXT_CHARS, what="body text")
     html = _read_text(html_parts, defects, unsplit=[], most=MAX_HTML_BYTES, what="HTML")
-    if any(part is raw for part in plain_parts for raw in unsplit):
+    if {id(part) for part in plain_parts} & {id(part) for part in unsplit}:
         defects.insert(0, _RAW_BODY_USED)
     text = tidy(plain)
     if not text and html:
@@ -121,12 +121,12 @@ def _read_text(
     """The parts' text in order, a blank line between two, at most `most` characters in all."""
     texts = []
     left = most
+    unsplit_ids = {id(part) for part in unsplit}
     for part in parts:
         if left <= 0:
             defects.append(f"{what} past {most:,} characters not read")
             break
-        raw = any(part is candidate for candidate in unsplit)
-        text = _decoded(part, defects, raw=raw, limit=min(left, MAX_TEXT_PART_BYTES))[:left].strip("\r\n")
+        text = _decoded(part, defects, raw=id(part) in unsplit_ids, limit=min(left, MAX_TEXT_PART_BYTES))[:left].strip("\r\n")
         if text.strip():
             texts.append(text)
             left -= len(text)

@@ -36,7 +36,9 @@ _EVERY_MESSAGE_HAS = {
 def repaired_head(raw: bytes) -> tuple[bytes, int, list[str]]:
     """(the header block repaired, where in `raw` the rest begins, the repairs in words).
 
-    When nothing needs repair: (b"", 0, []), and the parser reads `raw` as it is.
+    The repaired block ends with the blank line that ends it, when there is
+    one. When nothing needs repair: (b"", 0, []), and the parser reads `raw`
+    as it is.
     """
     lines = _head_lines(raw)
     start = _after_banner(lines)
@@ -52,9 +54,10 @@ def repaired_head(raw: bytes) -> tuple[bytes, int, list[str]]:
 
 
 def _head_lines(raw: bytes) -> list[bytes]:
-    """The lines of the header block with their line ends, up to and including the blank line."""
+    """The lines at the top, with their line ends, up to and including the blank line after a header line."""
     lines = []
     position = 0
+    seen_header = False
     limit = min(len(raw), MAX_HEAD_BYTES)
     while position < limit:
         end = raw.find(b"\n", position, limit)
@@ -62,8 +65,13 @@ def _head_lines(raw: bytes) -> list[bytes]:
         line = raw[position:end]
         lines.append(line)
         position = end
-        if not line.strip() and len(lines) > MAX_BANNER_LINES:   # a blank line ends the block
-            break
+        if not line.strip():
+            if seen_header:   # the blank line that ends the header block
+                break
+        elif _is_header(line):
+            seen_header = True
+        elif not seen_header and len(lines) > MAX_BANNER_LINES:
+            break   # no header block near the top: nothing to repair
     return lines
 
 

@@ -43,5 +43,5 @@ MAX_TEXT_PART_BYTES = 2 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000
 """Characters of body text per message (some 300 pages); text parts past it are not read."""
 
-MAX_HTML_BYTES = 2 * 1024 * 1024
-"""Decoded bytes of HTML read per message: reducing HTML to text costs ~40 bytes of memory per byte."""
+MAX_HTML_BYTES = 1024 * 1024
+"""Decoded bytes of HTML read per message: reducing HTML to text costs ~27 bytes of memory per byte."""

@@ -12,7 +12,7 @@ read of any one message, so that none can stall parse or flood memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 from email.parser import BytesFeedParser
 from email.utils import collapse_rfc2231_value
@@ -26,8 +26,10 @@ from mailbot.parse.defects import structural_defects
 from mailbot.parse.forwards import find_forwarded
 from mailbot.parse.head import repaired_head
 from mailbot.parse.headers import Headers
-from mailbot.parse.limits import FEED_CHUNK_BYTES, MAX_MIME_HEADER_CHARS, MAX_PARTS
+from mailbot.parse.limits import MAX_MIME_HEADER_CHARS, MAX_PARTS
+from mailbot.parse.long_bodies import find_long_bodies, reading
 from mailbot.parse.message import Message
+from mailbot.parse.payload import content_bytes
 from mailbot.parse.policy import PARSE_POLICY, HeaderBudget, header_budget
 from mailbot.parse.text import storable
 # Attached messages read inside attached messages: a forward of a redirect of a
@@ -64,18 +66,20 @@ def _guarded(read: Callable[[], Message]) -> Message:
 def _parse(raw: bytes, *, depth: int, budget: HeaderBudget) -> Message:
     if not raw or raw.isspace():   # not raw.strip(): that copies the whole message
         raise UnreadableMail("empty message")
-    mime, repairs = _mime_tree(raw)
-    return _from_mime(mime, depth=depth, budget=budget, repairs=repairs)
+    head, rest, repairs = repaired_head(raw)
+    bodies = find_long_bodies(raw, head=head, rest=rest)
+    with reading(bodies):
+        mime = _mime_tree([head, *bodies.pieces(rest)] if head else bodies.pieces(rest), repairs)
+        return _from_mime(mime, depth=depth, budget=budget, repairs=repairs)
 
 
-def _mime_tree(raw: bytes) -> tuple[EmailMessage, list[str]]:
-    """The stdlib's MIME tree of `raw`, fed a piece at a time, and what was repaired or left unread.
+def _mime_tree(pieces: Iterable[bytes], repairs: list[str]) -> EmailMessage:
+    """The stdlib's MIME tree of the message, fed a piece at a time; it stops after `MAX_PARTS` parts.
 
     Fed whole, the parser would first make a second copy of the message
-    as text; in pieces, it holds only the parts it has read. It stops
-    after `MAX_PARTS` parts.
+    as text; in pieces, it holds only the parts it has read, and long
+    base64 bodies never reach it (`long_bodies`).
     """
-    head, rest, repairs = repaired_head(raw)
     created = 0
 
     def new_part(policy) -> EmailMessage:
@@ -85,14 +89,12 @@ def _mime_tree(raw: bytes) -> tuple[EmailMessage, list[str]]:
 
     parser = BytesFeedParser(_factory=new_part, policy=PARSE_POLICY)
     created = 0   # the parser made one to try the factory
-    parser.feed(head)
-    with memoryview(raw) as view:
-        for start in range(rest, len(raw), FEED_CHUNK_BYTES):
-            if created > MAX_PARTS:
-                repairs.append(f"more than {MAX_PARTS:,} MIME parts: the rest of the message not read")
-                break
-            parser.feed(bytes(view[start:start + FEED_CHUNK_BYTES]))
-    return parser.close(), repairs
+    for piece in pieces:
+        if created > MAX_PARTS:
+            repairs.append(f"more than {MAX_PARTS:,} MIME parts: the rest of the message not read")
+            break
+        parser.feed(piece)
+    return parser.close()
 
 
 def _from_mime(mime: EmailMessage, *, depth: int, budget: HeaderBudget, repairs: list[str]) -> Message:
@@ -160,7 +162,7 @@ def _read_attached(part: EmailMessage, *, depth: int, budget: HeaderBudget) -> M
         # Already parsed with the message that carries it: read, not written out and parsed again.
         return _guarded(lambda: _from_mime(inner[0], depth=depth, budget=budget, repairs=[]))
     # An attached message in base64 or quoted-printable, which the parser leaves as bytes.
-    return _guarded(lambda: _parse(part.get_payload(decode=True) or b"", depth=depth, budget=budget))
+    return _guarded(lambda: _parse(content_bytes(part, limit=None)[0], depth=depth, budget=budget))
 
 
 def _report_type(mime: EmailMessage) -> str:

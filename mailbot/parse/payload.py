@@ -3,20 +3,74 @@
 `get_payload(decode=True)` decodes a whole part into a second copy in
 memory: 20 MB of base64 for an attachment whose name, type and size are
 all parse keeps. Here an attachment's size is counted from its encoded
-text, and a text part is decoded only as far as parse reads it.
+text, and a text part is decoded only as far as parse reads it. A long
+base64 body the parser never saw (`long_bodies`) is read from the raw
+message where its placeholder stands.
 """
 
 from __future__ import annotations
 
 import binascii
+import re
 from email.message import Message
 
+from mailbot.parse import long_bodies
+
 _WHITE_SPACE = " \t\r\n"
-_QP_CHUNK_CHARS = 1024 * 1024
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")   # one character class: linear
+_IDENTITY_ENCODINGS = ("", "7bit", "8bit", "binary")
 
 
-def content_bytes(part: Message, *, limit: int) -> tuple[bytes, bool]:
-    """At most `limit` bytes of the part's content, transfer encoding undone; and whether more was left.
+class _Encoded:
+    """A leaf part's content as the parser keeps it (8-bit bytes as surrogates), set-aside spans included."""
+
+    def __init__(self, text: str):
+        bodies = long_bodies.current()
+        self._raw = bodies.raw if bodies else b""
+        self._pieces = bodies.expand(text) if bodies else [text]
+
+    def __len__(self) -> int:
+        return sum(len(piece) if isinstance(piece, str) else piece[1] - piece[0] for piece in self._pieces)
+
+    def count(self, character: str) -> int:
+        encoded = character.encode()
+        return sum(
+            piece.count(character) if isinstance(piece, str) else self._raw.count(encoded, *piece)
+            for piece in self._pieces
+        )
+
+    def head(self, size: int | None) -> str:
+        """The first `size` characters (None: all of them)."""
+        out, left = [], len(self) if size is None else size
+        for piece in self._pieces:
+            if left <= 0:
+                break
+            if isinstance(piece, str):
+                out.append(piece[:left])
+            else:
+                start, end = piece
+                out.append(self._raw[start:min(end, start + left)].decode("ascii", "surrogateescape"))
+            left -= len(out[-1])
+        return "".join(out)
+
+    def tail(self, size: int) -> str:
+        """The last `size` characters."""
+        out, left = [], size
+        for piece in reversed(self._pieces):
+            if left <= 0:
+                break
+            if isinstance(piece, str):
+                out.append(piece[max(0, len(piece) - left):])
+            else:
+                start, end = piece
+                out.append(self._raw[max(start, end - left):end].decode("ascii", "surrogateescape"))
+            left -= len(out[-1])
+        return "".join(reversed(out))
+
+
+def content_bytes(part: Message, *, limit: int | None) -> tuple[bytes, bool]:
+    """At most `limit` bytes (None: all) of the part's content, transfer encoding undone; and whether
+    more was left.
 
     A leaf part only; a multipart gives b"". Damaged base64 and
     quoted-printable are read as far as they go, as the stdlib reads them.
@@ -25,23 +79,23 @@ def content_bytes(part: Message, *, limit: int) -> tuple[bytes, bool]:
     if encoded is None:
         return b"", False
     encoding = _transfer_encoding(part)
+    total = len(encoded)
     if encoding == "base64":
         # Four characters make three bytes; line breaks come on top (at most 2 in 78).
-        window = encoded[: (limit // 3 + 1) * 4 * 2]
-        data = _base64_prefix("".join(window.split()), cut=len(window) < len(encoded))
-        if data is None:   # characters out of place: the stdlib's more forgiving reading
-            window, data = encoded, part.get_payload(decode=True) or b""
+        window = encoded.head(None if limit is None else (limit // 3 + 1) * 4 * 2)
+        data = _base64("".join(window.split()), cut=len(window) < total)
     elif encoding == "quoted-printable":
-        window = encoded[: limit * 3]   # "=XX" is the longest form of one byte
+        window = encoded.head(None if limit is None else limit * 3)   # "=XX" is the longest form of a byte
         data = binascii.a2b_qp(window.encode("utf-8", "surrogateescape"))
-    elif encoding in ("", "7bit", "8bit", "binary"):
-        window = encoded[:limit]
+    elif encoding in _IDENTITY_ENCODINGS:
+        window = encoded.head(limit)
         data = window.encode("utf-8", "surrogateescape")
-    else:   # uuencode and other rarities: the stdlib's own reading, bounded after the fact
-        window = encoded
+    else:   # uuencode and other rarities: the stdlib's own reading
+        window = encoded.head(None)
         data = part.get_payload(decode=True) or b""
-    cut = len(data) > limit or len(window) < len(encoded)
-    return data[:limit], cut
+    if limit is None:
+        return data, False
+    return data[:limit], len(data) > limit or len(window) < total
 
 
 def content_size(part: Message) -> int:
@@ -52,14 +106,12 @@ def content_size(part: Message) -> int:
     encoding = _transfer_encoding(part)
     if encoding == "base64":
         characters = len(encoded) - sum(encoded.count(space) for space in _WHITE_SPACE)
-        end = encoded.rstrip(_WHITE_SPACE)[-4:]
+        end = encoded.tail(80).rstrip(_WHITE_SPACE)[-4:]
         padding = len(end) - len(end.rstrip("="))
         return max(0, (characters - padding) * 3 // 4)
-    if encoding == "quoted-printable":
-        return sum(len(binascii.a2b_qp(chunk)) for chunk in _line_chunks(encoded))
-    if encoding in ("", "7bit", "8bit", "binary"):
+    if encoding in _IDENTITY_ENCODINGS:
         return len(encoded)   # one character per byte: the parser keeps 8-bit bytes as surrogates
-    return len(part.get_payload(decode=True) or b"")
+    return len(content_bytes(part, limit=None)[0])
 
 
 def message_size(message: Message) -> int:
@@ -70,51 +122,38 @@ def message_size(message: Message) -> int:
         part = pending.pop()
         total += sum(len(name) + len(str(value)) + 4 for name, value in part.raw_items()) + 2
         payload = part.get_payload()
-        if isinstance(payload, str):
-            total += len(_encoded(part) or "")
-        elif isinstance(payload, list):
+        if isinstance(payload, list):
             boundary = part.get_boundary() or ""
             total += (len(boundary) + 6) * (len(payload) + 1)
             pending.extend(payload)
+        else:
+            encoded = _encoded(part)
+            total += len(encoded) if encoded is not None else 0
     return total
 
 
-def _encoded(part: Message) -> str | None:
-    """A leaf part's content as the parser keeps it: the encoded text, 8-bit bytes as surrogates.
+def _encoded(part: Message) -> _Encoded | None:
+    """A leaf part's content as the parser keeps it.
 
-    `get_payload()` would decode a payload holding 8-bit bytes with the
-    part's charset, replacing what does not fit, into a second copy.
+    Not `get_payload()`: that decodes a payload holding 8-bit bytes with
+    the part's charset, replacing what does not fit, into a second copy.
     """
     payload = part._payload   # noqa: SLF001 - the stdlib keeps it there, and only there
-    return payload if isinstance(payload, str) else None
+    return _Encoded(payload) if isinstance(payload, str) else None
 
 
 def _transfer_encoding(part: Message) -> str:
     return str(part.get("content-transfer-encoding", "")).strip().lower()
 
 
-def _base64_prefix(characters: str, *, cut: bool) -> bytes | None:
-    """Base64 with its padding repaired and a cut tail dropped; None when that is not enough."""
-    if cut:
-        characters = characters[: len(characters) - len(characters) % 4]
+def _base64(characters: str, *, cut: bool) -> bytes:
+    """Base64 as the stdlib reads it (other characters skipped, padding repaired); a cut tail dropped."""
+    data = characters.encode("ascii", "ignore")
+    if _NOT_BASE64.search(data.rstrip(b"=")):
+        data = _NOT_BASE64.sub(b"", data)
     else:
-        characters = characters.rstrip("=")
-        if len(characters) % 4 == 1:
-            characters = characters[:-1]
-        characters += "=" * (-len(characters) % 4)
-    try:
-        return binascii.a2b_base64(characters)
-    except binascii.Error:
-        return None
-
-
-def _line_chunks(text: str):
-    """`text` in pieces of about `_QP_CHUNK_CHARS`, each ending at a line end (quoted-printable
-    escapes never span lines)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start + _QP_CHUNK_CHARS)
-        end = len(text) if end < 0 else end + 1
-        yield text[start:end].encode("utf-8", "surrogateescape")
-        start = end
-
+        data = data.rstrip(b"=")
+    usable = len(data) - len(data) % 4
+    if cut or len(data) % 4 == 1:   # a lone last character holds no whole byte
+        data = data[:usable]
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))

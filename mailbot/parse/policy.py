@@ -73,7 +73,13 @@ class _RememberingRegistry(HeaderRegistry):
                 self._cache.move_to_end(key)
                 return header
         bounded = _within_budget(value)
-        header = super().__call__(name, bounded)
+        try:
+            header = super().__call__(name, bounded)
+        except RecursionError:
+            # The stdlib reads nested comments by recursion: "((((..." goes too deep.
+            # What comes before the first comment is the value that matters.
+            bounded = bounded.partition("(")[0]
+            header = super().__call__(name, bounded)
         if bounded is value and len(value) <= CACHED_VALUE_CHARS:
             self._remember(key, header)
         return header

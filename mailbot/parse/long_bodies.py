@@ -1,0 +1,199 @@
+"""Long bodies of leaf parts kept out of the stdlib parser: each becomes one placeholder line pointing into the raw bytes.
+
+The parser holds every body it reads as a list of lines and then as one
+string: a 20 MB attachment cost 57 MB to parse (though parse keeps only
+its name, type and size), 20 MB of short lines 384 MB. What the parser
+makes of a leaf part's body (a part whose type is neither multipart nor
+message) depends on two things only: where it starts, after the part's
+header block, and where it ends, at the next line that begins with "--"
+(a boundary, or a line like one). So the body of a leaf part, up to its
+next such line, can stand as one placeholder line without changing the
+tree the parser builds; `payload` reads the bytes it stands for from the
+raw message, as far as it needs them. Whatever this module is unsure of
+(no Content-Type, one it cannot read, a lone CR) it leaves to the parser.
+The placeholder carries a marker drawn at random for each message, so no
+sender can write one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from mailbot.parse.limits import FEED_CHUNK_BYTES
+
+MIN_SET_ASIDE_BYTES = 16 * 1024
+_MAX_HEADER_BLOCK_BYTES = 64 * 1024
+
+# A header line as the stdlib's feedparser tells one (its headerRE), and a
+# Content-Type value naming a leaf type: single character classes in sequence, linear.
+_HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
+_MIME_TYPE = re.compile(rb"[ \t]*([a-z0-9!#$&^_.+-]+)/[a-z0-9!#$&^_.+-]+[ \t]*(?:;|\r?\n|$)", re.I)
+_STRUCTURED_TYPES = {b"multipart", b"message"}
+_DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class LongBodies:
+    """The raw message, the spans of it set aside, and the marker of their placeholders."""
+
+    raw: bytes
+    spans: tuple[tuple[int, int], ...]
+    marker: str
+
+    def pieces(self, start: int) -> Iterator[bytes]:
+        """`raw` from `start` on, in pieces of at most `FEED_CHUNK_BYTES`, each span a placeholder."""
+        position = start
+        with memoryview(self.raw) as view:
+            for index, (span_start, span_end) in enumerate(self.spans):
+                yield from _chunks(view, position, span_start)
+                yield f"{self.marker}{index}".encode()
+                position = span_end
+            yield from _chunks(view, position, len(self.raw))
+
+    def expand(self, text: str) -> list[str | tuple[int, int]]:
+        """`text` (a part's body) as pieces of text and (start, end) spans of `raw`, in order."""
+        if not self.spans or self.marker not in text:
+            return [text]
+        pieces: list[str | tuple[int, int]] = []
+        position = 0
+        while (found := text.find(self.marker, position)) >= 0:
+            digits_start = end = found + len(self.marker)
+            while end < len(text) and text[end] in _DIGITS:
+                end += 1
+            index = int(text[digits_start:end] or -1)
+            if 0 <= index < len(self.spans):
+                pieces.append(text[position:found])
+                pieces.append(self.spans[index])
+            else:
+                pieces.append(text[position:end])
+            position = end
+        pieces.append(text[position:])
+        return pieces
+
+
+def find_long_bodies(raw: bytes, *, head: bytes, rest: int) -> LongBodies:
+    """The leaf bodies in `raw` worth setting aside.
+
+    The parser reads `head` (the repaired header block, or b"" when `raw`
+    needed no repair) and then `raw` from `rest` on.
+    """
+    spans: list[tuple[int, int]] = []
+    top = _header_block(head, 0) if head else _header_block(raw, 0)
+    if top is not None:
+        body_start, content_types = top
+        if head:
+            body_start = rest if body_start == len(head) else -1
+        if body_start < 0:
+            pass
+        elif all(_leaf_type(value) for value in content_types):   # none: text/plain at the top
+            # A message that is one leaf part: everything after its header block is its body.
+            if len(raw) - body_start >= MIN_SET_ASIDE_BYTES:
+                spans.append((body_start, len(raw)))
+        elif raw.count(b"\r") == raw.count(b"\r\n"):   # a lone CR ends a line for the parser, not here
+            spans.extend(_leaf_bodies(raw, body_start))
+    return LongBodies(raw=raw, spans=tuple(spans), marker=f"mailbot-set-aside-{secrets.token_hex(8)}-")
+
+
+def _leaf_bodies(raw: bytes, start: int) -> Iterator[tuple[int, int]]:
+    """The long leaf bodies of a multipart's parts: after a `--` line and a leaf header block,
+    up to the next line that begins with "--"."""
+    position = start
+    while (dash := _dash_line(raw, position)) >= 0:
+        # "--" lines closer together than the least worth setting aside: go on from the last of them.
+        closer = raw.rfind(b"\n--", dash, dash + MIN_SET_ASIDE_BYTES)
+        if closer >= dash:
+            position = closer + 1
+            continue
+        position = dash + 1
+        line_end = raw.find(b"\n", dash)
+        if line_end < 0:
+            continue
+        block = _header_block(raw, line_end + 1)
+        # A part without a Content-Type is a message/rfc822 in a digest: only a named leaf type counts.
+        if block is None or not block[1] or not all(_leaf_type(value) for value in block[1]):
+            continue
+        body_start = block[0]
+        next_dash = _dash_line(raw, body_start)
+        if next_dash < 0:
+            body_end = len(raw)
+        else:   # the line break before a boundary belongs to the boundary (RFC 2046)
+            body_end = next_dash - (2 if raw[next_dash - 2:next_dash] == b"\r\n" else 1)
+        if body_end - body_start >= MIN_SET_ASIDE_BYTES:
+            yield body_start, body_end
+        if next_dash < 0:
+            return
+        position = next_dash
+
+
+def _dash_line(raw: bytes, position: int) -> int:
+    """Where the first line that begins with "--" at or after `position` begins, or -1."""
+    found = raw.find(b"\n--", position - 1)
+    return found + 1 if found >= 0 else -1
+
+
+def _header_block(data: bytes, start: int) -> tuple[int, list[bytes]] | None:
+    """(where the body begins, its Content-Type values) for the header block at `start`.
+
+    Read as the feedparser reads it: header lines until a blank line
+    (dropped) or another line (the body's first). None when unsure.
+    """
+    position, content_types, current = start, [], None
+    while position - start <= _MAX_HEADER_BLOCK_BYTES:
+        end = data.find(b"\n", position)
+        if end < 0:
+            return None
+        line = data[position:end + 1]
+        if b"\r" in line[:-2]:   # a lone CR ends a line for the parser, not here
+            return None
+        if line in (b"\n", b"\r\n"):
+            break
+        if not _HEADER_LINE.match(line):
+            end = position - 1
+            break
+        if line[:1] in (b" ", b"\t"):
+            if current is not None:
+                content_types[current] += line
+        else:
+            name, _, value = line.partition(b":")
+            current = None
+            if name.strip().lower() == b"content-type":
+                current = len(content_types)
+                content_types.append(value)
+        position = end + 1
+    else:
+        return None
+    return end + 1, content_types
+
+
+def _leaf_type(value: bytes) -> bool:
+    """Whether a Content-Type value plainly names a type that is neither multipart nor message."""
+    found = _MIME_TYPE.match(value)
+    return found is not None and found.group(1).lower() not in _STRUCTURED_TYPES
+
+
+def _chunks(view: memoryview, start: int, end: int) -> Iterator[bytes]:
+    for position in range(start, end, FEED_CHUNK_BYTES):
+        yield bytes(view[position:min(end, position + FEED_CHUNK_BYTES)])
+
+
+_CURRENT: ContextVar[LongBodies | None] = ContextVar("mailbot_parse_long_bodies", default=None)
+
+
+@contextmanager
+def reading(bodies: LongBodies) -> Iterator[None]:
+    """Let `payload` find the bodies set aside while this message is read."""
+    token = _CURRENT.set(bodies)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> LongBodies | None:
+    """The bodies set aside from the message being read, if any."""
+    return _CURRENT.get()
