@@ -142,6 +142,7 @@ def _read_unsplit_as_plain(mime: EmailMessage) -> list[EmailMessage]:
     unsplit = [
         part for part in mime.walk()
         if part.get_content_maintype() == "multipart" and not part.is_multipart()
+        and str(part.get_payload() or "").strip()   # an empty one has nothing to read, and would hide the text
     ]
     for part in unsplit:
         del part["Content-Type"]

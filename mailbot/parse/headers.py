@@ -53,6 +53,9 @@ class Headers:
             if len(value) > MAX_HEADER_CHARS:
                 self.repairs.append(f"header {name} longer than {MAX_HEADER_CHARS:,} characters: the rest dropped")
                 value = value[:MAX_HEADER_CHARS]
+                # At the last white space, so that no encoded word or address is cut in two.
+                space = max(value.rfind(" "), value.rfind("\t"))
+                value = value[:space] if space > 0 else value
             raw = storable(_unfold(value))
             decoded, repairs = decode_words(raw)
             self.repairs.extend(f"header {name}: {repair}" for repair in repairs)

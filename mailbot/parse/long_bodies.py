@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from mailbot.parse.limits import FEED_CHUNK_BYTES
 
-MIN_SET_ASIDE_BYTES = 16 * 1024
+MIN_SET_ASIDE_BYTES = 2 * 1024
 _MAX_HEADER_BLOCK_BYTES = 64 * 1024
 
 # A header line as the stdlib's feedparser tells one (its headerRE), and a

@@ -19,6 +19,7 @@ from mailbot.parse import long_bodies
 _WHITE_SPACE = " \t\r\n"
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")   # one character class: linear
 _IDENTITY_ENCODINGS = ("", "7bit", "8bit", "binary")
+_UUENCODINGS = ("x-uuencode", "uuencode", "uue", "x-uue")
 
 
 class _Encoded:
@@ -87,12 +88,15 @@ def content_bytes(part: Message, *, limit: int | None) -> tuple[bytes, bool]:
     elif encoding == "quoted-printable":
         window = encoded.head(None if limit is None else limit * 3)   # "=XX" is the longest form of a byte
         data = binascii.a2b_qp(window.encode("utf-8", "surrogateescape"))
-    elif encoding in _IDENTITY_ENCODINGS:
+    elif encoding in _UUENCODINGS:   # a rarity: the stdlib's own reading, of the whole
+        window = encoded.head(None)
+        copy = Message()
+        copy["Content-Transfer-Encoding"] = encoding
+        copy.set_payload(window)
+        data = copy.get_payload(decode=True) or b""
+    else:   # 7bit, 8bit, binary, and (as the stdlib reads them) names it does not know
         window = encoded.head(limit)
         data = window.encode("utf-8", "surrogateescape")
-    else:   # uuencode and other rarities: the stdlib's own reading
-        window = encoded.head(None)
-        data = part.get_payload(decode=True) or b""
     if limit is None:
         return data, False
     return data[:limit], len(data) > limit or len(window) < total
@@ -109,9 +113,9 @@ def content_size(part: Message) -> int:
         end = encoded.tail(80).rstrip(_WHITE_SPACE)[-4:]
         padding = len(end) - len(end.rstrip("="))
         return max(0, (characters - padding) * 3 // 4)
-    if encoding in _IDENTITY_ENCODINGS:
-        return len(encoded)   # one character per byte: the parser keeps 8-bit bytes as surrogates
-    return len(content_bytes(part, limit=None)[0])
+    if encoding in ("quoted-printable", *_UUENCODINGS):
+        return len(content_bytes(part, limit=None)[0])
+    return len(encoded)   # one character per byte: the parser keeps 8-bit bytes as surrogates
 
 
 def message_size(message: Message) -> int:
