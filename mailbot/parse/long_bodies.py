@@ -6,8 +6,8 @@ its name, type and size), 20 MB of short lines 384 MB. What the parser
 makes of a leaf part's body (a part whose type is neither multipart nor
 message) depends on two things only: where it starts, after the part's
 header block, and where it ends, at the next line that begins with "--"
-(a boundary, or a line like one). So the body of a leaf part, up to its
-next such line, can stand as one placeholder line without changing the
+(a boundary, or a line like one). So the body of a leaf part, up to the
+last line before the next such line, can stand as one placeholder without changing the
 tree the parser builds; `payload` reads the bytes it stands for from the
 raw message, as far as it needs them. Whatever this module is unsure of
 (no Content-Type, one it cannot read, a lone CR) it leaves to the parser.
@@ -34,6 +34,7 @@ _MAX_HEADER_BLOCK_BYTES = 64 * 1024
 _HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
 _MIME_TYPE = re.compile(rb"[ \t]*([a-z0-9!#$&^_.+-]+)/[a-z0-9!#$&^_.+-]+[ \t]*(?:;|\r?\n|$)", re.I)
 _STRUCTURED_TYPES = {b"multipart", b"message"}
+_DELIVERY_STATUS = re.compile(rb"delivery-status", re.IGNORECASE)   # a literal: linear
 _DIGITS = "0123456789"
 
 
@@ -51,7 +52,8 @@ class LongBodies:
         with memoryview(self.raw) as view:
             for index, (span_start, span_end) in enumerate(self.spans):
                 yield from _chunks(view, position, span_start)
-                yield f"{self.marker}{index}".encode()
+                # A space ends the number (a digit may follow) and keeps the line from looking like a header.
+                yield f"{self.marker}{index} ".encode()
                 position = span_end
             yield from _chunks(view, position, len(self.raw))
 
@@ -66,9 +68,10 @@ class LongBodies:
             while end < len(text) and text[end] in _DIGITS:
                 end += 1
             index = int(text[digits_start:end] or -1)
-            if 0 <= index < len(self.spans):
+            if 0 <= index < len(self.spans) and text[end:end + 1] == " ":
                 pieces.append(text[position:found])
                 pieces.append(self.spans[index])
+                end += 1
             else:
                 pieces.append(text[position:end])
             position = end
@@ -92,9 +95,12 @@ def find_long_bodies(raw: bytes, *, head: bytes, rest: int) -> LongBodies:
             pass
         elif all(_leaf_type(value) for value in content_types):   # none: text/plain at the top
             # A message that is one leaf part: everything after its header block is its body.
-            if len(raw) - body_start >= MIN_SET_ASIDE_BYTES:
-                spans.append((body_start, len(raw)))
-        elif raw.count(b"\r") == raw.count(b"\r\n"):   # a lone CR ends a line for the parser, not here
+            body_end = _last_line(raw, body_start, len(raw))
+            if body_end - body_start >= MIN_SET_ASIDE_BYTES:
+                spans.append((body_start, body_end))
+        elif raw.count(b"\r") == raw.count(b"\r\n") and not _DELIVERY_STATUS.search(raw, body_start):
+            # A lone CR ends a line for the parser, not here. And the parser reads the body of a
+            # message/delivery-status as header blocks, one after each blank line, wherever it is.
             spans.extend(_leaf_bodies(raw, body_start))
     return LongBodies(raw=raw, spans=tuple(spans), marker=f"mailbot-set-aside-{secrets.token_hex(8)}-")
 
@@ -119,15 +125,18 @@ def _leaf_bodies(raw: bytes, start: int) -> Iterator[tuple[int, int]]:
             continue
         body_start = block[0]
         next_dash = _dash_line(raw, body_start)
-        if next_dash < 0:
-            body_end = len(raw)
-        else:   # the line break before a boundary belongs to the boundary (RFC 2046)
-            body_end = next_dash - (2 if raw[next_dash - 2:next_dash] == b"\r\n" else 1)
+        body_end = _last_line(raw, body_start, len(raw) if next_dash < 0 else next_dash)
         if body_end - body_start >= MIN_SET_ASIDE_BYTES:
             yield body_start, body_end
         if next_dash < 0:
             return
         position = next_dash
+
+
+def _last_line(raw: bytes, start: int, end: int) -> int:
+    """Where the last line before `end` begins. It stays with the parser: whether its line break
+    belongs to the body depends on what follows (RFC 2046 gives it to a boundary)."""
+    return raw.rfind(b"\n", start, end - 1) + 1
 
 
 def _dash_line(raw: bytes, position: int) -> int:
