@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from mailbot.parse.limits import MAX_HTML_BYTES, MAX_TEXT_CHARS, MAX_TEXT_PART_BYTES
-from mailbot.parse.payload import content_bytes
+from mailbot.parse.payload import content_bytes, is_blank
 from mailbot.parse.text import decode_text, html_to_text, tidy
 
 _RAW_BODY_USED = "no MIME part matched the boundary: raw body used"
@@ -142,7 +142,7 @@ def _read_unsplit_as_plain(mime: EmailMessage) -> list[EmailMessage]:
     unsplit = [
         part for part in mime.walk()
         if part.get_content_maintype() == "multipart" and not part.is_multipart()
-        and str(part.get_payload() or "").strip()   # an empty one has nothing to read, and would hide the text
+        and not is_blank(part)   # an empty one has nothing to read, and would hide the text
     ]
     for part in unsplit:
         del part["Content-Type"]

@@ -77,8 +77,8 @@ def _mime_tree(pieces: Iterable[bytes], repairs: list[str]) -> EmailMessage:
     """The stdlib's MIME tree of the message, fed a piece at a time; it stops after `MAX_PARTS` parts.
 
     Fed whole, the parser would first make a second copy of the message
-    as text; in pieces, it holds only the parts it has read, and long
-    base64 bodies never reach it (`long_bodies`).
+    as text; in pieces, it holds only the parts it has read, and long leaf
+    bodies never reach it (`long_bodies`).
     """
     created = 0
 

@@ -118,6 +118,12 @@ def content_size(part: Message) -> int:
     return len(encoded)   # one character per byte: the parser keeps 8-bit bytes as surrogates
 
 
+def is_blank(part: Message) -> bool:
+    """Whether a part as the parser keeps it holds nothing but white space (without copying it)."""
+    payload = part._payload   # noqa: SLF001 - see _encoded
+    return isinstance(payload, str) and (not payload or payload.isspace())
+
+
 def message_size(message: Message) -> int:
     """About how many bytes an attached message takes, counted from its parsed parts, not by writing it out."""
     total = 0

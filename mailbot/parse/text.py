@@ -5,7 +5,9 @@ windows-1252 bytes (smart quotes 0x91-0x94, dashes 0x96-0x97, ellipsis 0x85)
 under a `us-ascii` or `iso-8859-1` label, and the WHATWG Encoding Standard
 that every browser follows reads both labels as windows-1252 for exactly
 that reason. We do the same, and record each repair so that a reader of the
-case can see the text was not taken at face value.
+case can see the text was not taken at face value. Other labels are read
+with the superset their writers used (`charsets`: gb2312 as GBK, shift_jis
+as cp932 ...), and UTF-8 under a latin-1 label as UTF-8.
 """
 
 from __future__ import annotations
