@@ -24,7 +24,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from mailbot.parse.limits import FEED_CHUNK_BYTES
+import re2
+
+from mailbot.parse.limits import FEED_CHUNK_BYTES, MAX_PARTS
 
 MIN_SET_ASIDE_BYTES = 2 * 1024
 _MAX_HEADER_BLOCK_BYTES = 64 * 1024
@@ -35,6 +37,12 @@ _HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
 _MIME_TYPE = re.compile(rb"[ \t]*([a-z0-9!#$&^_.+-]+)/[a-z0-9!#$&^_.+-]+[ \t]*(?:;|\r?\n|$)", re.I)
 _STRUCTURED_TYPES = {b"multipart", b"message"}
 _DELIVERY_STATUS = re.compile(rb"delivery-status", re.IGNORECASE)   # a literal: linear
+# `boundary` = "quoted" or token, or boundary* (RFC 2231). White space only around the "=", then one
+# character class per alternative: linear. The boundaries themselves are searched for with RE2.
+_BOUNDARY_PARAMETER = re.compile(rb'boundary\s*([=*])\s*(?:"([^"\\\r\n]*)"|([^\s;"\\]+))?', re.IGNORECASE)
+_PLAIN = re.compile(rb"[A-Za-z0-9'+_.-]*")   # characters every reading of a boundary keeps as they are
+_MAX_BOUNDARIES = 100
+_NO_BOUNDARY = object()
 _DIGITS = "0123456789"
 
 
@@ -106,8 +114,66 @@ def find_long_bodies(raw: bytes, *, head: bytes, rest: int) -> LongBodies:
 
 
 def _leaf_bodies(raw: bytes, start: int) -> Iterator[tuple[int, int]]:
-    """The long leaf bodies of a multipart's parts: after a `--` line and a leaf header block,
-    up to the next line that begins with "--"."""
+    """The long leaf bodies of a multipart's parts: after a boundary line and a leaf header block,
+    up to the next boundary line."""
+    boundaries = _boundary_lines(raw)
+    if boundaries is _NO_BOUNDARY:   # no part can begin: the parser reads the multipart as one text
+        return
+    if boundaries is None:
+        yield from _leaf_bodies_between_dashes(raw, start)
+        return
+    position, parts = start, 0
+    while (found := boundaries.search(raw, position - 1)) is not None and parts < MAX_PARTS:
+        parts += 1
+        line_start = found.start() + 1
+        line_end = raw.find(b"\n", line_start)
+        block = _header_block(raw, line_end + 1) if line_end >= 0 else None
+        position = line_start + 1
+        # A part without a Content-Type is a message/rfc822 in a digest: only a named leaf type counts.
+        if block is None or not block[1] or not all(_leaf_type(value) for value in block[1]):
+            continue
+        body_start = block[0]
+        following = boundaries.search(raw, body_start - 1)
+        body_end = _last_line(raw, body_start, len(raw) if following is None else following.start() + 1)
+        if body_end - body_start >= MIN_SET_ASIDE_BYTES:
+            yield body_start, body_end
+        if following is None:
+            return
+        position = following.start() + 1
+
+
+def _boundary_lines(raw: bytes):
+    """An RE2 pattern of the lines that may be boundaries: "--" and a prefix of every boundary
+    parameter in the message; None when one may be written in a way not read here.
+
+    The parser takes a boundary only from a `boundary` parameter: quoted, the text between the
+    quotes; else a token. Of either, its first characters of `_PLAIN` are kept as written by
+    every reading. A prefix matches more lines than the boundary does: more lines end a body
+    here than the parser ends, never fewer.
+    """
+    prefixes = set()
+    for parameter in _BOUNDARY_PARAMETER.finditer(raw):
+        quoted, token = parameter.group(2), parameter.group(3)
+        if parameter.group(1) == b"*" or (quoted is None and token is None):   # RFC 2231, or unreadable
+            return None
+        value = quoted.rstrip() if quoted is not None else token
+        if b"=?" in value:   # the parser decodes encoded words in quoted strings
+            return None
+        prefixes.add(_PLAIN.match(value).group())
+        if len(prefixes) > _MAX_BOUNDARIES:
+            return None
+    if not prefixes:
+        return _NO_BOUNDARY
+    alternatives = b"|".join(re.escape(prefix) for prefix in sorted(prefixes))
+    try:
+        return re2.compile(b"\n--(?:" + alternatives + b")")
+    except re2.error:
+        return None
+
+
+def _leaf_bodies_between_dashes(raw: bytes, start: int) -> Iterator[tuple[int, int]]:
+    """`_leaf_bodies` for a message whose boundaries are not all plainly written: any line
+    beginning with "--" may be one."""
     position = start
     while (dash := _dash_line(raw, position)) >= 0:
         # "--" lines closer together than the least worth setting aside: go on from the last of them.

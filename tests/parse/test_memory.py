@@ -107,6 +107,17 @@ def test_20_mb_of_text_reads_the_first_part_within_bounds(tmp_path, line, conten
     assert found["text"] <= MAX_TEXT_CHARS
 
 
+def test_a_part_of_lines_like_boundaries_is_set_aside_too(tmp_path):
+    """GIVEN a text part of 20 MB of "--a" lines (each could be a boundary, but none is this message's)."""
+    path = tmp_path / "dashes.eml"
+    path.write_bytes(multipart(b"Content-Type: text/plain\r\n\r\n" + b"--a\r\n" * (4 * 1024 * 1024)))
+
+    found = measured(path)
+
+    assert found["grown_mb"] < 60, found
+    assert found["text"] <= MAX_TEXT_CHARS
+
+
 def test_a_long_text_part_set_aside_is_read_as_the_parser_would_have():
     text = "Dear Sir,\n" + "The officer at the door said nothing. " * 3_000 + "\nJane"
     raw = multipart(
