@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from email import policy
 from email.message import EmailMessage
 
 from mailbot.errors import UnreadableMail
@@ -32,7 +31,7 @@ from mailbot.parse.iopc_form import read_iopc_form
 from mailbot.parse.message import Forwarded, Message
 from mailbot.parse.written_address import written_address
 
-ReadAttached = Callable[[bytes], Message]
+ReadAttached = Callable[[EmailMessage], Message]   # reads a message/rfc822 part's message
 
 # linear: no nested quantifier; the word and the spaces after it are disjoint classes
 _FORWARD_WORD = re.compile(r"(?:\b([a-z]+)\s+)?\b(forward(?:s|ed|ing)?)\b", re.IGNORECASE)
@@ -59,8 +58,9 @@ def find_forwarded(
 ) -> tuple[Forwarded | None, tuple[str, ...]]:
     """The forwarded original in this message, or None; and the defects met reading it.
 
-    `read_attached` parses an attached message's bytes (None when nesting is
-    already too deep to read another). Never raises: a forward that cannot
+    `read_attached` reads an attached message (a message/rfc822 part) as
+    parse reads any message (None when nesting is already too deep to read
+    another). Never raises: a forward that cannot
     be recovered costs the Forwarded value, recorded in the defects, not the
     message.
     """
@@ -160,7 +160,7 @@ def _from_attached(part, *, subject, text, mailbot_kind, read_attached, defects)
         defects.append("attached message nested too deeply to read")
         return None
     try:
-        inner = read_attached(_attached_bytes(part))
+        inner = read_attached(part)
     except UnreadableMail as error:
         defects.append(f"attached message unreadable: {error}")
         return None
@@ -201,11 +201,3 @@ def _first_attached_message(mime: EmailMessage) -> EmailMessage | None:
         if part.is_multipart() and part.get_content_maintype() == "multipart":
             pending.extend(reversed(part.get_payload()))
     return None
-
-
-def _attached_bytes(part: EmailMessage) -> bytes:
-    inner = part.get_payload()
-    if isinstance(inner, list) and inner:
-        # compat32 writes the headers back as they came.
-        return inner[0].as_bytes(policy=policy.compat32)
-    return part.get_payload(decode=True) or b""

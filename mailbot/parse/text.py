@@ -5,15 +5,16 @@ windows-1252 bytes (smart quotes 0x91-0x94, dashes 0x96-0x97, ellipsis 0x85)
 under a `us-ascii` or `iso-8859-1` label, and the WHATWG Encoding Standard
 that every browser follows reads both labels as windows-1252 for exactly
 that reason. We do the same, and record each repair so that a reader of the
-case can see the text was not taken at face value.
+case can see the text was not taken at face value. Other labels are read
+with the superset their writers used (`charsets`: gb2312 as GBK, shift_jis
+as cp932 ...), and UTF-8 under a latin-1 label as UTF-8.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 
-import html_text
+from mailbot.parse import charsets, markup
 
 UTF8 = "utf-8"
 CP1252 = "cp1252"
@@ -28,53 +29,46 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RAW_8BIT = re.compile(r"[\udc80-\udcff]+")   # how the stdlib parser keeps bytes it could not read
 
 
-def _codec_name(label: str | None) -> str | None:
-    """Python's name for a charset label, or None when it names no text codec."""
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label.strip().strip('"'))
-    except (LookupError, ValueError, TypeError):
-        return None
-    # bytes.decode refuses the bytes-to-bytes codecs (base64, zlib ...).
-    return info.name if getattr(info, "_is_text_encoding", True) else None
-
-
-def decode_text(payload: bytes, label: str | None) -> tuple[str, list[str]]:
+def decode_text(payload: bytes, label: str | None, *, complete: bool = True) -> tuple[str, list[str]]:
     """Decode body bytes under their declared charset label, repairing lies.
 
-    Returns the text and the repairs made (empty when the label was right).
-    Never raises: the last resort is UTF-8 with replacement characters.
+    The label is read as mail clients read it (`charsets.codec_for`: gb2312
+    as GBK, shift_jis as cp932 ...). `complete=False` says the bytes were
+    cut short: a character cut in two at the end is left out. Returns the
+    text and the repairs made (empty when the label was right). Never
+    raises: the last resort is UTF-8 with replacement characters.
     """
-    declared = _codec_name(label)
+    declared = charsets.codec_for(label)
     shown = storable(label or "none").strip().lower()
     if label and declared is None:
-        text, repairs = _first_that_fits(payload, [UTF8, CP1252])
+        text, repairs = _first_that_fits(payload, [UTF8, CP1252], complete)
         return text, [f"unknown charset {shown}", *repairs]
-    if declared in _CP1252_IN_DISGUISE and _looks_cp1252(payload, declared):
-        candidates = [UTF8, CP1252] if declared == "ascii" else [CP1252]
-        text, used = _decode_first(payload, candidates)
+    if declared in _CP1252_IN_DISGUISE and _HIGH_BYTES.search(payload):
+        # Valid UTF-8 with 8-bit bytes is never latin-1 text someone wrote ("Ã©").
+        text, used = _decode_first(payload, [UTF8], complete)
+        if text is None and _looks_cp1252(payload, declared):
+            text, used = _decode_first(payload, [CP1252], complete)
         if text is not None:
             return text, [f"charset {shown} relabelled {_label(used)}"]
     if declared is None:
-        text, used = _decode_first(payload, [UTF8, CP1252])
+        text, used = _decode_first(payload, [UTF8, CP1252], complete)
         if text is not None:
             repaired = used != UTF8 or _HIGH_BYTES.search(payload)
             return text, [f"no charset declared: read as {_label(used)}"] if repaired else []
-    text, used = _decode_first(payload, [declared or UTF8])
+    text, used = _decode_first(payload, [declared or UTF8], complete)
     if text is not None:
         return text, []
-    text, repairs = _first_that_fits(payload, [UTF8, CP1252])
+    text, repairs = _first_that_fits(payload, [UTF8, CP1252], complete)
     return text, [f"charset {shown} undecodable", *repairs]
 
 
 def html_to_text(html: str) -> str:
-    """The words of an HTML body, with paragraph and line breaks kept.
+    """The words of an HTML body as a browser shows them (see `markup`).
 
     Characters XML cannot hold (C0 controls, U+FFFE/U+FFFF) are dropped
     first: lxml refuses them, and no one reads them.
     """
-    return html_text.extract_text(_NOT_XML.sub("", html), guess_layout=True)
+    return markup.html_to_text(_NOT_XML.sub("", html))
 
 
 def tidy(text: str) -> str:
@@ -113,19 +107,19 @@ def _looks_cp1252(payload: bytes, declared: str) -> bool:
     return bool(_C1_CONTROLS.search(payload))
 
 
-def _first_that_fits(payload: bytes, candidates: list[str]) -> tuple[str, list[str]]:
+def _first_that_fits(payload: bytes, candidates: list[str], complete: bool) -> tuple[str, list[str]]:
     """Try each codec strictly; failing all, UTF-8 with replacement characters."""
-    text, used = _decode_first(payload, candidates)
+    text, used = _decode_first(payload, candidates, complete)
     if text is not None:
         return text, [f"read as {_label(used)}"]
     return payload.decode(UTF8, "replace"), ["undecodable bytes replaced"]
 
 
-def _decode_first(payload: bytes, candidates: list[str]) -> tuple[str | None, str]:
+def _decode_first(payload: bytes, candidates: list[str], complete: bool = True) -> tuple[str | None, str]:
     """The first strict decoding that yields real Unicode, and its codec."""
     for name in candidates:
         try:
-            text = payload.decode(name)
+            text = charsets.decode(payload, name, final=complete)
             text.encode(UTF8)  # utf-7 and friends can yield lone surrogates
         except (UnicodeError, LookupError):
             continue

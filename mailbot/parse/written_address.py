@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from mailbot import patterns
 
+from mailbot.parse.headers import bare_address, one_line
+
 _NOT_IN_ADDRESS = r"\s<>\[\]()\"',;:*"
 _ADDRESS = patterns.compile(rf"[^{_NOT_IN_ADDRESS}@]+@[^{_NOT_IN_ADDRESS}@]+\.[^{_NOT_IN_ADDRESS}@]+")
 _BRACKETED = r"[<\[(]\s*(?:mailto:)?\s*{}\s*[>\])]"
@@ -18,11 +20,14 @@ _NAME_TRIM = " \t\"'*<>[]()"
 
 
 def written_address(value: str) -> tuple[str, str]:
-    """(name as written, lower-case bare address) from `value`; either may be ""."""
+    """(name as written, lower-case bare address) from `value`; either may be "".
+
+    Neither holds a line break or another control character (see `headers.one_line`).
+    """
     found = _ADDRESS.search(value)
     if not found:
         return _name(value), ""
-    address = found.group().rstrip(".").lower()
+    address = bare_address(found.group())
     bracketed = patterns.compile(_BRACKETED.format(patterns.escape(found.group())), ignore_case=True)
     rest = bracketed.sub(" ", value, count=1)
     if rest == value:   # a bare address: nothing around it is a name
@@ -32,4 +37,4 @@ def written_address(value: str) -> tuple[str, str]:
 
 
 def _name(value: str) -> str:
-    return " ".join(value.replace("mailto:", " ").split()).strip(_NAME_TRIM).strip()
+    return " ".join(one_line(value).replace("mailto:", " ").split()).strip(_NAME_TRIM).strip()

@@ -96,3 +96,39 @@ def test_absent_headers_are_empty_and_return_path_none():
     assert message.subject == ""
     assert message.reply_to == ""
     assert message.return_path is None
+
+
+CONTROL_CHARACTERS = [chr(code) for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)]
+
+
+def no_control_characters(value: str) -> bool:
+    return not any(character in value for character in CONTROL_CHARACTERS)
+
+
+def test_encoded_line_breaks_never_reach_addresses_names_or_ids():
+    """GIVEN encoded words that decode to CR LF and NUL (a header injection when we compose a reply)
+    THEN sender, name, reply-to, message-id and references hold no control character."""
+    message = parse_message(headed(
+        b"From: =?utf-8?q?Jane=0D=0ABcc=3A_victim@example.net=00?= <jane@example.org>",
+        b"Reply-To: =?utf-8?b?SmFuZQ0KQmNjOiB4QGV4YW1wbGUubmV0?= <jane.home@example.org>",
+        b"Subject: =?utf-8?q?hello=0D=0AX-Injected:_yes?=",
+        b"Message-ID: <abc\x00\x01def@example.org>",
+        b"In-Reply-To: <one\x0b@example.org>",
+        b"References: <r1\x00@example.org> <r2\x1b[31m@example.org>",
+    ))
+
+    for value in (message.sender, message.display_name, message.reply_to, message.message_id,
+                  message.in_reply_to, *message.references, message.subject, *message.to):
+        assert no_control_characters(value), repr(value)
+    assert message.display_name == "Jane  Bcc: victim@example.net"
+    assert message.sender == "jane@example.org"
+    assert message.reply_to == "jane.home@example.org"
+    assert message.message_id == "<abcdef@example.org>"
+    assert message.references == ("<r1@example.org>", "<r2[31m@example.org>")
+    assert message.subject == "hello  X-Injected: yes"
+
+
+def test_every_header_value_is_one_line():
+    message = parse_message(headed(b"From: jane@example.org", b"X-Note: =?utf-8?q?a=0Ab=0Dc=E2=80=A8d?="))
+
+    assert message.header("X-Note") == "a b c d"
