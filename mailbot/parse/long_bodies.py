@@ -34,7 +34,7 @@ _MAX_HEADER_BLOCK_BYTES = 64 * 1024
 # A header line as the stdlib's feedparser tells one (its headerRE), and a
 # Content-Type value naming a leaf type: single character classes in sequence, linear.
 _HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
-_MIME_TYPE = re.compile(rb"[ \t]*([a-z0-9!#$&^_.+-]+)/[a-z0-9!#$&^_.+-]+[ \t]*(?:;|\r?\n|$)", re.I)
+_MIME_TYPE = re.compile(rb"[ \t]*([a-z0-9!#$&^_.+-]+)/[a-z0-9!#$&^_.+-]+[ \t]*(?:;|\r?\n|$)", re.I)   # .match only: each quantifier backs off once, linear
 _STRUCTURED_TYPES = {b"multipart", b"message"}
 _DELIVERY_STATUS = re.compile(rb"delivery-status", re.IGNORECASE)   # a literal: linear
 # `boundary` = "quoted" or token, or boundary* (RFC 2231). White space only around the "=", then one

@@ -71,7 +71,8 @@ HAYSTACKS = {
 }
 # re patterns kept because they are linear as used: anchored by .match or .fullmatch (their comments say so).
 ANCHORED = {"_MARKED", "_ORIGINAL_MESSAGE", "_FROM_LINE", "_RULE", "_HEADING", "_FIELD", "_NONCE", "_SHAPE",
-            "_ADDR_SPEC", "_OMITTED_MINIMUM"}
+            "_ADDR_SPEC", "_OMITTED_MINIMUM",
+            "_HEADER_LINE", "_MIME_TYPE"}   # parse.head, parse.long_bodies: .match at the start of one line or value
 
 
 def code_patterns():
