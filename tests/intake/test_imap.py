@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.errors import SourceError
+from mailbot.intake.batches import FetchLimits
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.raw import SyncState
 from mailbot.settings import Secret
@@ -58,8 +59,8 @@ def source(dovecot, user, **changes) -> ImapSource:
     return ImapSource(MAILBOX, dovecot.settings(user, **changes), **options)
 
 
-def fetch_batches(imap_source, *, after=None, batch_size=100):
-    return list(imap_source.fetch_new(after=after, batch_size=batch_size))
+def fetch_batches(imap_source, *, after=None, **limits):
+    return list(imap_source.fetch_new(after=after, limits=FetchLimits(**limits)))
 
 
 def test_offers_every_message_oldest_first_with_exact_bytes_and_receipt_time(dovecot, imap_user, three):
@@ -67,7 +68,7 @@ def test_offers_every_message_oldest_first_with_exact_bytes_and_receipt_time(dov
     with source(dovecot, imap_user) as imap:
         uidvalidity = imap.sync_state().uidvalidity
         [batch] = fetch_batches(imap)
-    assert [mail.source_key for mail in batch] == [f"imap:{uidvalidity}:{uid}" for uid in uids]
+    assert [mail.source_key for mail in batch] == [f"imap:INBOX:{uidvalidity}:{uid}" for uid in uids]
     assert [mail.raw for mail in batch] == raws
     assert [mail.received_at for mail in batch] == TIMES
     assert all(mail.received_at.utcoffset() == timedelta(0) for mail in batch)
@@ -93,7 +94,7 @@ def test_only_messages_after_the_recorded_uid_are_offered(dovecot, imap_user, th
         [batch] = fetch_batches(imap, after=SyncState(uidvalidity, last_uid=uids[1]))
         # `UID n:*` matches the newest message even when n is beyond it.
         assert fetch_batches(imap, after=SyncState(uidvalidity, last_uid=uids[2])) == []
-    assert [mail.source_key for mail in batch] == [f"imap:{uidvalidity}:{uids[2]}"]
+    assert [mail.source_key for mail in batch] == [f"imap:INBOX:{uidvalidity}:{uids[2]}"]
     assert batch[0].raw == raws[2]
 
 
@@ -184,7 +185,7 @@ def test_a_changed_uidvalidity_offers_every_message_again(dovecot, imap_user, th
         [again] = fetch_batches(imap, after=SyncState(old, last_uid=three[1][-1]))
         imap.settle([mail.source_key for mail in batch])  # keys of the old numbering: ignored
     assert [mail.raw for mail in again] == three[0]
-    assert all(mail.source_key.startswith(f"imap:{new}:") for mail in again)
+    assert all(mail.source_key.startswith(f"imap:INBOX:{new}:") for mail in again)
     assert f"UIDVALIDITY changed from {old}" in caplog.text and str(new) in caplog.text and MAILBOX in caplog.text
     assert dovecot.flags(imap_user) == {uid: set() for uid in three[1]}
 

@@ -1,0 +1,104 @@
+"""Peak memory of one `mailbot run --once` pass over heavy mail in a real Dovecot: `python benchmarks/memory.py`.
+
+Starts the test suite's private Dovecot and SMTP server (tests/servers/, as
+root), fills one mailbox with plain complaints, a complaint with a 20 MB
+attachment, one of 5,000 parts and one of 40 MB (over the default 25 MB
+limit), then runs the installed `mailbot` as a child process and reads its
+peak resident set from wait4. Options: `--database URL` (default: SQLite in a
+temporary folder), `--scale F` multiplies the sizes. Not run by `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the test servers live in tests/servers
+
+from tests.installation import MAILBOT, write_config  # noqa: E402
+from tests.intake.memory_load import MB, many_parts, measure, plain_complaint, with_attachment  # noqa: E402
+from tests.servers.dovecot import running_dovecot  # noqa: E402
+from tests.servers.smtp import SmtpTestServer  # noqa: E402
+
+MAILBOX = "democratic-services"
+RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
+NOW = "2026-11-16T10:30:00+00:00"
+
+
+def heavy_mailbox(scale: float):
+    """(what, raw) one at a time, so that this process never holds them all."""
+    for number in range(1, 4):
+        yield f"plain complaint {number}", plain_complaint(number)
+    yield "20 MB attachment", with_attachment(int(20 * MB * scale))
+    yield "5,000 parts", many_parts(int(5000 * scale))
+    yield "40 MB (over the 25 MB limit)", with_attachment(int(40 * MB * scale), label="too-large")
+    for number in range(4, 7):
+        yield f"plain complaint {number}", plain_complaint(number)
+
+
+@contextmanager
+def database(url: str | None, folder: Path):
+    """SQLite in `folder`, or a schema of its own in the PostgreSQL database at `url`, dropped afterwards."""
+    if not url or url.startswith("sqlite"):
+        yield url or f"sqlite:///{folder / 'mailbot.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    schema = "mailbot_memory_" + uuid.uuid4().hex[:12]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--database", help="storage URL (default: SQLite in a temporary folder)")
+    options.add_argument("--scale", type=float, default=1.0, help="multiply the heavy sizes and counts")
+    arguments = options.parse_args()
+    smtp = SmtpTestServer()
+    smtp.start()
+    try:
+        with ExitStack() as stack:
+            dovecot = stack.enter_context(running_dovecot())
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mbmem-")))
+            user = dovecot.add_user()
+            total = 0
+            started = time.monotonic()
+            for what, raw in heavy_mailbox(arguments.scale):
+                dovecot.append(user, raw, at=RECEIVED)
+                total += len(raw)
+                print(f"delivered: {what}, {len(raw) / MB:.1f} MB")
+            print(f"{total / MB:.1f} MB delivered in {time.monotonic() - started:.1f} s")
+            storage = stack.enter_context(database(arguments.database, root))
+            config = write_config(root, deployment="cambridgeshire", dovecot=dovecot, smtp=smtp,
+                                  database_url=storage, users={MAILBOX: user}, only=[MAILBOX])
+            started = time.monotonic()
+            result = measure([str(MAILBOT), "run", "--once", "--now", NOW, "--config", str(config)], cwd=root,
+                             timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            elapsed = time.monotonic() - started
+            baseline = measure([str(MAILBOT), "check", "--config", str(config)], cwd=root, timeout=120,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+            print(f"mailbot run --once: exit {result.status} in {elapsed:.1f} s, "
+                  f"peak RSS {result.peak_rss / MB:.1f} MB (mailbot check, the imports alone: "
+                  f"{baseline.peak_rss / MB:.1f} MB); {len(smtp.messages)} message(s) sent")
+            if result.status != 0:
+                print(result.stderr[-3000:], file=sys.stderr)
+    finally:
+        smtp.stop()
+
+
+if __name__ == "__main__":
+    main()

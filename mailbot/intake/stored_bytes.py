@@ -1,0 +1,99 @@
+"""A recorded message's bytes, written and read with as few copies in memory as each database allows.
+
+A message over its mailbox's size limit is never held whole: it is read twice from its source: once for its digests and
+Message-ID (what decides whether it is new), once into the record. SQLite
+runs in our process, so a value it builds (`raw || chunk`, or any UPDATE of
+the row) is built in our memory: the row is inserted final but empty, given a
+zero blob of the right size, and the chunks are written into that blob
+(incremental blob I/O). PostgreSQL builds the value on its side from a
+temporary table of chunks, in linear time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import LargeBinary, func, select, text, update
+from sqlalchemy.orm import Session
+
+from mailbot.db.models import InboundMessage
+from mailbot.errors import SourceError
+from mailbot.intake.identity import HEADER_BYTES, Digests
+from mailbot.intake.raw import LargeMail
+
+READ_CHUNK = 4 * 1024 * 1024
+
+
+def read_digests(mail: LargeMail) -> tuple[Digests, bytes]:
+    """The digests of `mail`'s bytes and their first HEADER_BYTES (the header block), read once through."""
+    digests, head = Digests(), b""
+    for chunk in mail.read():
+        head = head or chunk[:HEADER_BYTES]
+        digests.feed(chunk)
+    return digests, head
+
+
+def write_in_chunks(session: Session, message_id: int, mail: LargeMail, expected: Digests) -> None:
+    """Write `mail`'s bytes into inbound message `message_id`, inserted final but with an empty `raw`.
+
+    A source that gives other bytes than it gave for `read_digests` is a
+    SourceError: the caller's transaction is rolled back and the next pass
+    tries again.
+    """
+    digests = Digests()
+    chunks = _checked(mail, digests, expected)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # Not in the INSERT: the ORM would read a value made by SQL back, all of it.
+        connection.execute(update(InboundMessage).where(InboundMessage.id == message_id)
+                           .values(raw=func.zeroblob(expected.size)))
+        with connection.connection.driver_connection.blobopen("inbound_messages", "raw", message_id) as blob:
+            for chunk in chunks:
+                blob.write(chunk)
+    else:
+        connection.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS intake_chunks "
+                                "(number integer PRIMARY KEY, chunk bytea NOT NULL) ON COMMIT DROP"))
+        for number, chunk in enumerate(chunks):
+            connection.execute(text("INSERT INTO intake_chunks (number, chunk) VALUES (:number, :chunk)"),
+                               {"number": number, "chunk": chunk})
+        connection.execute(text("UPDATE inbound_messages SET raw = COALESCE((SELECT string_agg(chunk, ''::bytea "
+                                "ORDER BY number) FROM intake_chunks), ''::bytea) WHERE id = :id"),
+                           {"id": message_id})
+        connection.execute(text("DELETE FROM intake_chunks"))
+    if digests.sha256 != expected.sha256:
+        raise SourceError(f"mailbox {mail.mailbox}: {mail.source_key} changed while it was being read")
+
+
+def _checked(mail: LargeMail, digests: Digests, expected: Digests):
+    for chunk in mail.read():
+        if digests.size + len(chunk) > expected.size:
+            raise SourceError(f"mailbox {mail.mailbox}: {mail.source_key} grew while it was being read")
+        digests.feed(chunk)
+        yield chunk
+
+
+def stored_body_sha256(session: Session, message_id: int) -> str:
+    """The body digest of a recorded message, read a chunk at a time (it may be one too large to hold)."""
+    where = InboundMessage.id == message_id
+    length = session.scalar(select(func.length(InboundMessage.raw)).where(where)) or 0
+    digests = Digests()
+    for start in range(1, length + 1, READ_CHUNK):   # SQL counts from 1
+        digests.feed(session.scalar(select(func.substr(InboundMessage.raw, start, READ_CHUNK, type_=LargeBinary))
+                                    .where(where)))
+    return digests.body_sha256
+
+
+def read_raw(session: Session, message_id: int) -> bytes:
+    """The bytes of a recorded message, read with one copy where the database allows it.
+
+    The ORM would read PostgreSQL's bytea as hex text (three copies and
+    more) and SQLite's blob through a copy of the whole row.
+    """
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        with driver.blobopen("inbound_messages", "raw", message_id, readonly=True) as blob:
+            return blob.read()
+    if connection.dialect.driver == "psycopg":
+        with driver.cursor(binary=True) as cursor:
+            cursor.execute("SELECT raw FROM inbound_messages WHERE id = %s", (message_id,))
+            return bytes(cursor.fetchone()[0])
+    return session.scalar(select(InboundMessage.raw).where(InboundMessage.id == message_id))
