@@ -4,7 +4,8 @@ Starts the test suite's private Dovecot and SMTP server (tests/servers/, as
 root), fills one mailbox with plain complaints, a complaint with a 20 MB
 attachment, one of 5,000 parts and one of 40 MB (over the default 25 MB
 limit), then runs the installed `mailbot` as a child process and reads its
-peak resident set from wait4. Options: `--database URL` (default: SQLite in a
+peak resident set from wait4; then intake alone (fetch and record) and
+`mailbot check` (the imports alone), each on a fresh database. Options: `--database URL` (default: SQLite in a
 temporary folder), `--scale F` multiplies the sizes. Not run by `make test`.
 """
 
@@ -31,6 +32,15 @@ from tests.servers.smtp import SmtpTestServer  # noqa: E402
 MAILBOX = "democratic-services"
 RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
 NOW = "2026-11-16T10:30:00+00:00"
+# Intake alone (fetch and record, nothing parsed): what the pass holds before processing starts.
+INTAKE_ONLY = """
+import sys
+from mailbot.app import load_app
+from mailbot.clock import Clock, parse_instant
+from mailbot.daemon import poll_mailbox
+app = load_app(sys.argv[1], clock=Clock(parse_instant(sys.argv[2])))
+sys.exit(0 if all([poll_mailbox(app, mailbox) for mailbox in app.settings.mailboxes]) else 1)
+"""
 
 
 def heavy_mailbox(scale: float):
@@ -82,20 +92,25 @@ def main() -> None:
                 total += len(raw)
                 print(f"delivered: {what}, {len(raw) / MB:.1f} MB")
             print(f"{total / MB:.1f} MB delivered in {time.monotonic() - started:.1f} s")
-            storage = stack.enter_context(database(arguments.database, root))
-            config = write_config(root, deployment="cambridgeshire", dovecot=dovecot, smtp=smtp,
-                                  database_url=storage, users={MAILBOX: user}, only=[MAILBOX])
-            started = time.monotonic()
-            result = measure([str(MAILBOT), "run", "--once", "--now", NOW, "--config", str(config)], cwd=root,
-                             timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
-            elapsed = time.monotonic() - started
-            baseline = measure([str(MAILBOT), "check", "--config", str(config)], cwd=root, timeout=120,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-            print(f"mailbot run --once: exit {result.status} in {elapsed:.1f} s, "
-                  f"peak RSS {result.peak_rss / MB:.1f} MB (mailbot check, the imports alone: "
-                  f"{baseline.peak_rss / MB:.1f} MB); {len(smtp.messages)} message(s) sent")
-            if result.status != 0:
-                print(result.stderr[-3000:], file=sys.stderr)
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            figures = {}
+            for stage, argv in (("intake alone", [sys.executable, "-c", INTAKE_ONLY]),
+                                ("mailbot run --once", [str(MAILBOT), "run", "--once", "--now", NOW, "--config"]),
+                                ("mailbot check (the imports)", [str(MAILBOT), "check", "--config"])):
+                folder = root / stage.replace(" ", "-")[:20]
+                folder.mkdir()
+                storage = stack.enter_context(database(arguments.database, folder))
+                config = write_config(folder, deployment="cambridgeshire", dovecot=dovecot, smtp=smtp,
+                                      database_url=storage, users={MAILBOX: user}, only=[MAILBOX])
+                argv = [*argv, str(config), NOW] if stage == "intake alone" else [*argv, str(config)]
+                started = time.monotonic()
+                result = measure(argv, cwd=folder, timeout=600, env=env)
+                figures[stage] = result.peak_rss
+                print(f"{stage}: exit {result.status} in {time.monotonic() - started:.1f} s, "
+                      f"peak RSS {result.peak_rss / MB:.1f} MB")
+                if result.status != 0:
+                    print(result.stderr[-3000:], file=sys.stderr)
+            print(f"{len(smtp.messages)} message(s) sent")
     finally:
         smtp.stop()
 

@@ -20,7 +20,7 @@ from mailbot.cases import audit
 from mailbot.db.models import Delivery, InboundMessage
 from mailbot.intake.identity import Identity, dedup_key, identify, identity_of
 from mailbot.intake.raw import Fetched, LargeMail, RawMail
-from mailbot.intake.stored_bytes import read_digests, stored_body_sha256, write_in_chunks
+from mailbot.intake.stored_bytes import WHOLE_BYTES, copy_large, read_digests, stored_body_sha256, write_raw
 
 __all__ = ["dedup_key", "record_batch"]
 
@@ -59,7 +59,11 @@ def _record(session: Session, mail: RawMail, *, now: datetime, auto_answer: bool
         _duplicate(session, mail, same, now=now)
         return
     quarantine = ([REUSED], _reuse_reason(identity, reused)) if reused is not None else None
-    _add(session, mail, identity, mail.raw, quarantine, now=now, auto_answer=auto_answer)
+    if len(mail.raw) <= WHOLE_BYTES:
+        _add(session, mail, identity, mail.raw, quarantine, now=now, auto_answer=auto_answer)
+    else:
+        message = _add(session, mail, identity, b"", quarantine, now=now, auto_answer=auto_answer)
+        write_raw(session, message.id, mail.raw)
 
 
 def _record_large(session: Session, mail: LargeMail, *, now: datetime, auto_answer: bool) -> None:
@@ -77,7 +81,7 @@ def _record_large(session: Session, mail: LargeMail, *, now: datetime, auto_answ
         reason += "; " + _reuse_reason(identity, reused)
     message = _add(session, mail, identity, b"", (flags, reason),
                    now=now, auto_answer=auto_answer)
-    write_in_chunks(session, message.id, mail, digests)
+    copy_large(session, message.id, mail, digests)
 
 
 def _add(session: Session, mail: Fetched, identity: Identity, raw, quarantine: tuple[list[str], str] | None, *,

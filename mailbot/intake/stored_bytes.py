@@ -1,17 +1,22 @@
 """A recorded message's bytes, written and read with as few copies in memory as each database allows.
 
-A message over its mailbox's size limit is never held whole: it is read twice from its source: once for its digests and
-Message-ID (what decides whether it is new), once into the record. SQLite
-runs in our process, so a value it builds (`raw || chunk`, or any UPDATE of
-the row) is built in our memory: the row is inserted final but empty, given a
-zero blob of the right size, and the chunks are written into that blob
-(incremental blob I/O). PostgreSQL builds the value on its side from a
-temporary table of chunks, in linear time.
+A message over its mailbox's size limit is never held whole: it is read
+from its source twice, once for its digests and Message-ID (what decides
+whether it is new), once into the record. Any message over a megabyte is
+written in chunks: PostgreSQL builds the value on its side from a temporary
+table of chunks, in linear time. SQLite runs in our process, so a value it
+builds is built in our memory: the row is inserted final with an empty
+`raw`, given a zero blob of the right size, and the chunks are written into
+that blob (incremental blob I/O). SQLite still expands that zero blob and
+copies the row once (twice the message's size, briefly), since `raw` is
+not the table's last column; and any later UPDATE of the row copies it too.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import LargeBinary, func, select, text, update
+from typing import Iterable, Iterator
+
+from sqlalchemy import LargeBinary, func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import InboundMessage
@@ -19,7 +24,8 @@ from mailbot.errors import SourceError
 from mailbot.intake.identity import HEADER_BYTES, Digests
 from mailbot.intake.raw import LargeMail
 
-READ_CHUNK = 4 * 1024 * 1024
+CHUNK = 4 * 1024 * 1024
+WHOLE_BYTES = 1024 * 1024   # a smaller message is inserted with its row, in one statement
 
 
 def read_digests(mail: LargeMail) -> tuple[Digests, bytes]:
@@ -31,38 +37,51 @@ def read_digests(mail: LargeMail) -> tuple[Digests, bytes]:
     return digests, head
 
 
-def write_in_chunks(session: Session, message_id: int, mail: LargeMail, expected: Digests) -> None:
-    """Write `mail`'s bytes into inbound message `message_id`, inserted final but with an empty `raw`.
+def write_raw(session: Session, message_id: int, raw: bytes) -> None:
+    """Write a message held whole into inbound message `message_id`, inserted with an empty `raw`.
+
+    In slices: PostgreSQL's driver would otherwise copy the whole value twice
+    more on its way out.
+    """
+    view = memoryview(raw)
+    _write_chunks(session, message_id, (view[start:start + CHUNK] for start in range(0, len(raw), CHUNK)), len(raw))
+
+
+def copy_large(session: Session, message_id: int, mail: LargeMail, expected: Digests) -> None:
+    """Read `mail` again into inbound message `message_id`, inserted with an empty `raw`.
 
     A source that gives other bytes than it gave for `read_digests` is a
     SourceError: the caller's transaction is rolled back and the next pass
     tries again.
     """
     digests = Digests()
-    chunks = _checked(mail, digests, expected)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        # Not in the INSERT: the ORM would read a value made by SQL back, all of it.
-        connection.execute(update(InboundMessage).where(InboundMessage.id == message_id)
-                           .values(raw=func.zeroblob(expected.size)))
-        with connection.connection.driver_connection.blobopen("inbound_messages", "raw", message_id) as blob:
-            for chunk in chunks:
-                blob.write(chunk)
-    else:
-        connection.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS intake_chunks "
-                                "(number integer PRIMARY KEY, chunk bytea NOT NULL) ON COMMIT DROP"))
-        for number, chunk in enumerate(chunks):
-            connection.execute(text("INSERT INTO intake_chunks (number, chunk) VALUES (:number, :chunk)"),
-                               {"number": number, "chunk": chunk})
-        connection.execute(text("UPDATE inbound_messages SET raw = COALESCE((SELECT string_agg(chunk, ''::bytea "
-                                "ORDER BY number) FROM intake_chunks), ''::bytea) WHERE id = :id"),
-                           {"id": message_id})
-        connection.execute(text("DELETE FROM intake_chunks"))
+    _write_chunks(session, message_id, _checked(mail, digests, expected), expected.size)
     if digests.sha256 != expected.sha256:
         raise SourceError(f"mailbox {mail.mailbox}: {mail.source_key} changed while it was being read")
 
 
-def _checked(mail: LargeMail, digests: Digests, expected: Digests):
+def _write_chunks(session: Session, message_id: int, chunks: Iterable[bytes], size: int) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # Not in the INSERT: the ORM would read a value made by SQL back, all of it.
+        connection.execute(update(InboundMessage).where(InboundMessage.id == message_id)
+                           .values(raw=func.zeroblob(size)))
+        with connection.connection.driver_connection.blobopen("inbound_messages", "raw", message_id) as blob:
+            for chunk in chunks:
+                blob.write(chunk)
+        return
+    # `%b`: each chunk goes out as binary, one copy (`%s` makes two, text four).
+    driver = connection.connection.driver_connection
+    driver.execute("CREATE TEMPORARY TABLE IF NOT EXISTS intake_chunks "
+                   "(number integer PRIMARY KEY, chunk bytea NOT NULL) ON COMMIT DROP")
+    for number, chunk in enumerate(chunks):
+        driver.execute("INSERT INTO intake_chunks (number, chunk) VALUES (%s, %b)", (number, chunk))
+    driver.execute("UPDATE inbound_messages SET raw = COALESCE((SELECT string_agg(chunk, ''::bytea ORDER BY number) "
+                   "FROM intake_chunks), ''::bytea) WHERE id = %s", (message_id,))
+    driver.execute("DELETE FROM intake_chunks")
+
+
+def _checked(mail: LargeMail, digests: Digests, expected: Digests) -> Iterator[bytes]:
     for chunk in mail.read():
         if digests.size + len(chunk) > expected.size:
             raise SourceError(f"mailbox {mail.mailbox}: {mail.source_key} grew while it was being read")
@@ -75,8 +94,8 @@ def stored_body_sha256(session: Session, message_id: int) -> str:
     where = InboundMessage.id == message_id
     length = session.scalar(select(func.length(InboundMessage.raw)).where(where)) or 0
     digests = Digests()
-    for start in range(1, length + 1, READ_CHUNK):   # SQL counts from 1
-        digests.feed(session.scalar(select(func.substr(InboundMessage.raw, start, READ_CHUNK, type_=LargeBinary))
+    for start in range(1, length + 1, CHUNK):   # SQL counts from 1
+        digests.feed(session.scalar(select(func.substr(InboundMessage.raw, start, CHUNK, type_=LargeBinary))
                                     .where(where)))
     return digests.body_sha256
 
