@@ -74,8 +74,8 @@ def _record_large(session: Session, mail: LargeMail, *, now: datetime, auto_answ
         _duplicate(session, mail, same, now=now)
         return
     flags = [TOO_LARGE]
-    reason = (f"too large: {digests.size / MB:.1f} MB, over this mailbox's limit of {_megabytes(mail.limit)} MB "
-              "(max_message_mb); recorded with its bytes, not read")
+    reason = (f"too large: {digests.size / MB:.1f} MB ({digests.size:,} bytes), over this mailbox's limit of "
+              f"{_megabytes(mail.limit)} MB (max_message_mb); recorded with its bytes, not read")
     if reused is not None:
         flags.append(REUSED)
         reason += "; " + _reuse_reason(identity, reused)
