@@ -92,7 +92,7 @@ def main() -> None:
                 total += len(raw)
                 print(f"delivered: {what}, {len(raw) / MB:.1f} MB")
             print(f"{total / MB:.1f} MB delivered in {time.monotonic() - started:.1f} s")
-            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
             figures = {}
             for stage, argv in (("intake alone", [sys.executable, "-c", INTAKE_ONLY]),
                                 ("mailbot run --once", [str(MAILBOT), "run", "--once", "--now", NOW, "--config"]),
