@@ -2,15 +2,18 @@
 
 Mail that staff read first in Outlook must still be taken in, so nothing
 here looks at flags: new mail is every UID above the last one recorded,
-fetched with BODY.PEEK[] so that reading changes nothing. The server is
-changed only in `settle`, which the caller runs after its database commit.
+fetched with BODY.PEEK[] so that reading changes nothing. Sizes are asked
+first, so that a batch holds a bounded number of bytes and a message over
+the mailbox's limit is read in chunks (partial FETCH), never whole. The
+server is changed only in `settle`, which the caller runs after its
+database commit.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timezone
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from imapclient import IMAPClient
 
@@ -18,36 +21,14 @@ from mailbot.errors import SourceError
 from mailbot.intake.batches import FetchLimits, plan_batches
 from mailbot.intake.imap_connect import close, connect, source_errors, where
 from mailbot.intake.raw import Fetched, LargeMail, RawMail, SyncState
+from mailbot.intake.source_keys import imap_key, parse_imap_key
 from mailbot.settings import ImapSettings
 
 log = logging.getLogger("mailbot.intake")
 
 SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
-IMAP_PREFIX = "imap:"
 SIZE_WINDOW = 1000   # UIDs whose sizes one command asks for: the command line stays short
-
-
-class ImapKey(NamedTuple):
-    folder: str | None     # None in keys recorded before the folder was part of them
-    uidvalidity: int
-    uid: int
-
-
-def imap_key(folder: str, uidvalidity: int, uid: int) -> str:
-    """The source key of one IMAP delivery: the folder is in it, so two folders of one mailbox never collide."""
-    return f"{IMAP_PREFIX}{folder}:{uidvalidity}:{uid}"
-
-
-def parse_imap_key(source_key: str) -> ImapKey | None:
-    """The parts of an IMAP source key, new (`imap:FOLDER:V:U`) or old (`imap:V:U`); None for any other key."""
-    if not source_key.startswith(IMAP_PREFIX):
-        return None
-    parts = source_key[len(IMAP_PREFIX):].rsplit(":", 2)   # a folder name may hold ':'
-    folder = parts.pop(0) if len(parts) == 3 else None
-    if len(parts) != 2 or not all(part.isdigit() for part in parts):
-        return None
-    return ImapKey(folder, int(parts[0]), int(parts[1]))
 
 
 class ImapSource:
@@ -106,8 +87,8 @@ class ImapSource:
             window = uids[start:start + SIZE_WINDOW]
             with source_errors(self._where, f"asking the sizes of UIDs {window[0]}-{window[-1]}"):
                 found = client.fetch(window, ["RFC822.SIZE", "INTERNALDATE"])
-            # gone from `found`: expunged meanwhile
-            about = {uid: (int(found[uid][b"RFC822.SIZE"]), found[uid][b"INTERNALDATE"]) for uid in window if uid in found}
+            about = {uid: (int(found[uid][b"RFC822.SIZE"]), found[uid][b"INTERNALDATE"])
+                     for uid in window if uid in found}   # not in `found`: expunged meanwhile
             for planned in plan_batches(((uid, size) for uid, (size, _) in about.items()), limits):
                 if planned.too_large:
                     [uid] = planned.keys

@@ -20,9 +20,9 @@ from typing import Iterator
 from mailbot.errors import SourceError
 from mailbot.intake.batches import FetchLimits, plan_batches
 from mailbot.intake.raw import Fetched, LargeMail, RawMail, SyncState
+from mailbot.intake.source_keys import MAILDIR_PREFIX
 
 log = logging.getLogger("mailbot.intake")
-PREFIX = "maildir:"
 
 
 class MaildirSource:
@@ -93,12 +93,12 @@ class MaildirSource:
 
     @staticmethod
     def _key(name: str) -> str:
-        return PREFIX + name.split(":", 1)[0]
+        return MAILDIR_PREFIX + name.split(":", 1)[0]
 
     def settle(self, source_keys: list[str]) -> None:
         # A plain rename keeps the bytes exactly as delivered (mailbox.Maildir would rewrite them).
         for source_key in source_keys:
-            key = source_key.removeprefix(PREFIX)
+            key = source_key.removeprefix(MAILDIR_PREFIX)
             matches = list((self.path / "new").glob(glob_escape(key) + "*"))
             if not matches:
                 log.info("mailbox %s: %s is no longer in new/ (settled already)", self.mailbox, key)

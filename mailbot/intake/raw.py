@@ -1,4 +1,4 @@
-"""The values intake hands over: the exact bytes of one delivery (or a way to read them in chunks) and where it came from."""
+"""The values intake hands over: the exact bytes of one delivery (or how to read them in chunks), and its origin."""
 
 from __future__ import annotations
 

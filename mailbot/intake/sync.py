@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.cases import audit
 from mailbot.db.models import Delivery, MailboxState
 from mailbot.intake.batches import FetchLimits
-from mailbot.intake.imap import parse_imap_key
-from mailbot.intake.maildir import PREFIX as MAILDIR_PREFIX
 from mailbot.intake.raw import MailSource, SyncState
 from mailbot.intake.record import record_batch
+from mailbot.intake.source_keys import MAILDIR_PREFIX, parse_imap_key
 
 log = logging.getLogger("mailbot.intake")
 
@@ -92,7 +91,8 @@ def _save_state(session: Session, mailbox: str, folder: str, uidvalidity: int | 
 
 def _settle_leftovers(session: Session, source: MailSource, server_state: SyncState | None) -> None:
     """Settle this source's deliveries recorded but not settled; give up on those of an old numbering."""
-    rows = session.scalars(select(Delivery).where(Delivery.mailbox == source.mailbox, Delivery.settled.is_(False))).all()
+    rows = session.scalars(select(Delivery).where(Delivery.mailbox == source.mailbox,
+                                                  Delivery.settled.is_(False))).all()
     if server_state is None:
         mine = [row for row in rows if row.source_key.startswith(MAILDIR_PREFIX)]
     else:

@@ -87,7 +87,8 @@ def test_changing_the_folder_reads_it_from_its_own_cursor_and_skips_none_of_its_
     same = installation.dovecot.uidvalidity(user)
     installation.dovecot.doveadm("mailbox", "update", "-u", user.name, "--uid-validity", str(same), "Complaints")
     inbox_config = installation.config.read_text()
-    installation.config.write_text(inbox_config.replace(f'name = "{PANEL}"\n', f'name = "{PANEL}"\nfolder = "Complaints"\n'))
+    installation.config.write_text(inbox_config.replace(f'name = "{PANEL}"\n',
+                                                        f'name = "{PANEL}"\nfolder = "Complaints"\n'))
 
     assert installation.run("2026-11-16T10:20:00+00:00").exit_code == 0
     assert sorted(message.message_id for message in recorded(sqlite_url(installation))) == [
@@ -99,7 +100,8 @@ def test_changing_the_folder_reads_it_from_its_own_cursor_and_skips_none_of_its_
     installation.deliver(PANEL, complaint("<inbox-4@example.org>", "Inbox 4."), at=at)
     assert installation.run("2026-11-16T10:25:00+00:00").exit_code == 0
     assert len(recorded(sqlite_url(installation))) == 6 and len(installation.export()) == 6
-    cursors = {(state.mailbox, state.folder): state.last_uid for state in recorded(sqlite_url(installation), MailboxState)}
+    cursors = {(state.mailbox, state.folder): state.last_uid
+               for state in recorded(sqlite_url(installation), MailboxState)}
     assert cursors[(PANEL, "INBOX")] == 4 and cursors[(PANEL, "Complaints")] == 2
 
 
