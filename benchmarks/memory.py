@@ -25,22 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the test servers live in tests/servers
 
 from tests.installation import MAILBOT, write_config  # noqa: E402
-from tests.intake.memory_load import MB, many_parts, measure, plain_complaint, with_attachment  # noqa: E402
+from tests.intake.memory_load import (  # noqa: E402
+    INTAKE_ONLY, MB, many_parts, measure, plain_complaint, with_attachment)
 from tests.servers.dovecot import running_dovecot  # noqa: E402
 from tests.servers.smtp import SmtpTestServer  # noqa: E402
 
 MAILBOX = "democratic-services"
 RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=timezone.utc)
 NOW = "2026-11-16T10:30:00+00:00"
-# Intake alone (fetch and record, nothing parsed): what the pass holds before processing starts.
-INTAKE_ONLY = """
-import sys
-from mailbot.app import load_app
-from mailbot.clock import Clock, parse_instant
-from mailbot.daemon import poll_mailbox
-app = load_app(sys.argv[1], clock=Clock(parse_instant(sys.argv[2])))
-sys.exit(0 if all([poll_mailbox(app, mailbox) for mailbox in app.settings.mailboxes]) else 1)
-"""
 
 
 def heavy_mailbox(scale: float):

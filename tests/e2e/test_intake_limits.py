@@ -3,12 +3,14 @@
 A message over its mailbox's `max_message_mb` is recorded with its bytes
 and quarantined as too large, never parsed; and a whole `mailbot run --once`
 over heavy mail (a 20 MB attachment, 5,000 parts, a message over the limit)
-stays under 150 MB of resident memory, measured from outside the process.
+stays under 150 MB of resident memory, measured from outside the process;
+so does intake alone (fetch and record), the stage this part of the code owns.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +19,7 @@ from mailbot.clock import parse_instant
 from mailbot.db.engine import open_engine, session_factory
 from mailbot.db.models import InboundMessage
 from tests.installation import MAILBOT
-from tests.intake.memory_load import MB, many_parts, measure, plain_complaint, with_attachment
+from tests.intake.memory_load import INTAKE_ONLY, MB, many_parts, measure, plain_complaint, with_attachment
 
 NOW = "2026-11-16T10:30:00+00:00"
 PANEL = "democratic-services"
@@ -62,22 +64,40 @@ def test_a_message_over_the_limit_is_recorded_with_its_bytes_and_quarantined_as_
     assert "too large" in installation.cli("quarantine", "list").stdout
 
 
+def deliver_heavy_mail(installation) -> None:
+    """Plain complaints, one with a 20 MB attachment, one of 5,000 parts, one of 27 MB (over the default 25 MB)."""
+    at = parse_instant(NOW) - timedelta(minutes=10)
+    for make in (lambda: plain_complaint(1), lambda: with_attachment(20 * MB), lambda: many_parts(5000),
+                 lambda: with_attachment(27 * MB, label="over-the-limit"), lambda: plain_complaint(2)):
+        installation.deliver(PANEL, make(), at=at)   # one at a time: this process holds one message
+
+
+def test_intake_of_heavy_mail_holds_one_message_at_a_time(installation, tmp_path):
+    """GIVEN the heavy mailbox
+    WHEN only intake runs (fetch and record, as the first stage of a pass), as a process of its own
+    THEN its peak resident memory stays under 150 MB, and every message is recorded, the one over the limit
+    quarantined."""
+    deliver_heavy_mail(installation)
+
+    result = measure([sys.executable, "-c", INTAKE_ONLY, str(installation.config), NOW], cwd=tmp_path, timeout=60)
+
+    assert result.status == 0, result.stderr[-3000:]
+    assert result.peak_rss < PEAK_LIMIT, f"intake alone: peak RSS {result.peak_rss / MB:.1f} MB"
+    statuses = [status for _, status, _, _ in inbound(installation)]
+    assert statuses == ["received", "received", "received", "quarantined", "received"]
+
+
 def test_a_pass_over_heavy_mail_stays_under_150_mb(installation, tmp_path):
-    """GIVEN the Panel's mailbox holding plain complaints, a complaint with a 20 MB attachment, one of 5,000
-    parts and one of 30 MB (over the default 25 MB limit)
+    """GIVEN the heavy mailbox
     WHEN `mailbot run --once` runs as a process of its own
     THEN its peak resident memory (its own ru_maxrss, read by wait4) stays under 150 MB (a pass over such a
     mailbox peaked at about 350 MB), and every complaint it could read is opened."""
-    at = parse_instant(NOW) - timedelta(minutes=10)
-    for raw in (plain_complaint(1), with_attachment(20 * MB), many_parts(5000),
-                with_attachment(30 * MB, label="over-the-limit"), plain_complaint(2)):
-        installation.deliver(PANEL, raw, at=at)
-        del raw
+    deliver_heavy_mail(installation)
 
     result = measure([str(MAILBOT), "run", "--once", "--now", NOW, "--config", str(installation.config)],
                      cwd=tmp_path, timeout=120)
 
     assert result.status == 0, result.stderr[-3000:]
-    assert result.peak_rss < PEAK_LIMIT, f"peak RSS {result.peak_rss / MB:.1f} MB"
+    assert result.peak_rss < PEAK_LIMIT, f"whole pass: peak RSS {result.peak_rss / MB:.1f} MB"
     statuses = [status for _, status, _, _ in inbound(installation)]
     assert statuses == ["processed", "processed", "processed", "quarantined", "processed"]

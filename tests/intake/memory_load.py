@@ -69,6 +69,17 @@ class Measured:
     stderr: str
 
 
+# Intake alone (fetch and record, nothing parsed): what the pass holds before processing starts.
+INTAKE_ONLY = """
+import sys
+from mailbot.app import load_app
+from mailbot.clock import Clock, parse_instant
+from mailbot.daemon import poll_mailbox
+app = load_app(sys.argv[1], clock=Clock(parse_instant(sys.argv[2])))
+sys.exit(0 if all([poll_mailbox(app, mailbox) for mailbox in app.settings.mailboxes]) else 1)
+"""
+
+
 # Linux starts a child's ru_maxrss at its parent's resident set (exec keeps the old mm's peak), so a
 # small interpreter of its own starts the measured command and reports the command's wait4 figure.
 _MEASURE = """
