@@ -6,15 +6,17 @@ import logging
 import os
 import signal
 import threading
+from datetime import timedelta
 
 from sqlalchemy import event
 
 from mailbot.app import App
 from mailbot.errors import SourceError
+from mailbot.intake.batches import FetchLimits
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.maildir import MaildirSource
 from mailbot.intake.raw import MailSource
-from mailbot.intake.record import intake
+from mailbot.intake.sync import intake
 from mailbot.outbox.delivery import deliver_due
 from mailbot.pipeline import Outcome, process_pending
 from mailbot.settings import MailboxSettings
@@ -34,8 +36,8 @@ def poll_mailbox(app: App, mailbox: MailboxSettings) -> bool:
     """Record every new delivery of one mailbox; False when it could not be reached or read."""
     try:
         with make_source(mailbox) as source:
-            intake(source, app.sessions, now=app.clock.now(),
-                   batch_size=mailbox.imap.batch_size if mailbox.imap else 100)
+            intake(source, app.sessions, now=app.clock.now(), limits=FetchLimits.for_mailbox(mailbox),
+                   answer_backlog=timedelta(days=mailbox.answer_backlog_days))
         return True
     except SourceError as error:
         log.error("%s", error)

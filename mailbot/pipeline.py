@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from mailbot.app import App
 from mailbot.cases import audit
@@ -17,6 +17,7 @@ from mailbot.cases.opening import open_case
 from mailbot.cases.quarantined import alert_quarantined
 from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
+from mailbot.intake.stored_bytes import read_raw
 from mailbot.parse import parse_message
 from mailbot.parse.message import Message
 from mailbot.settings import MailboxSettings
@@ -54,18 +55,21 @@ def process_one(app: App, message_id: int, *, now: datetime) -> Outcome:
     """Process one recorded message; anything unexpected quarantines it with its bytes kept."""
     try:
         with app.sessions() as session:
-            outcome = _process(app, session, session.get(InboundMessage, message_id), now=now)
+            # Its bytes are read apart, once, and dropped after parsing (read_raw): never held by the row.
+            inbound = session.get(InboundMessage, message_id, options=[defer(InboundMessage.raw)])
+            outcome = _process(app, session, inbound, now=now)
             session.commit()
             return outcome
     except Exception as error:  # noqa: BLE001 - loop boundary: one bad message must not stall the mailbox
         log.exception("message %s: could not be processed; quarantined", message_id)
-        reason = f"{type(error).__name__}: {error}"
-        return quarantine(app, message_id, reason, detail=traceback.format_exc(limit=8), now=now)
+        reason, detail = f"{type(error).__name__}: {error}", traceback.format_exc(limit=8)
+    # Outside the except: its traceback (and the message it was parsing) is let go first.
+    return quarantine(app, message_id, reason, detail=detail, now=now)
 
 
 def quarantine(app: App, message_id: int, reason: str, *, detail: str = "", now: datetime) -> Outcome:
     with app.sessions() as session:
-        inbound = session.get(InboundMessage, message_id)
+        inbound = session.get(InboundMessage, message_id, options=[defer(InboundMessage.raw)])
         inbound.status, inbound.error = "quarantined", reason
         audit.record(session, at=now, action="quarantined", message_id=message_id, reason=reason,
                      detail={"traceback": detail} if detail else {})
@@ -75,7 +79,7 @@ def quarantine(app: App, message_id: int, reason: str, *, detail: str = "", now:
 
 def _process(app: App, session: Session, inbound: InboundMessage, *, now: datetime) -> Outcome:
     try:
-        message = parse_message(inbound.raw)
+        message = parse_message(read_raw(session, inbound.id))
     except UnreadableMail as error:
         inbound.status, inbound.error = "quarantined", str(error)
         audit.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")

@@ -75,6 +75,9 @@ def _open(settings: ImapSettings, place: str) -> IMAPClient:
     client = IMAPClient(settings.host, settings.port, ssl=settings.tls == "ssl", ssl_context=context,
                         timeout=settings.timeout)
     client.normalise_times = False  # INTERNALDATE stays aware; we convert to UTC ourselves
+    # imapclient sets imaplib's `debug` to 5, and imaplib then formats the repr of every literal it reads
+    # (whole messages) into a log line before any logger can drop it: twice a message's size, per fetch.
+    client._imap.debug = 0
     if settings.tls == "starttls":
         try:
             client.starttls(context)

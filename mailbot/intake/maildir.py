@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 import mailbox
 import os
-from glob import escape as glob_escape
 from datetime import datetime, timezone
+from functools import partial
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Iterator
 
 from mailbot.errors import SourceError
-from mailbot.intake.raw import RawMail, SyncState
+from mailbot.intake.batches import FetchLimits, plan_batches
+from mailbot.intake.raw import Fetched, LargeMail, RawMail, SyncState
+from mailbot.intake.source_keys import MAILDIR_PREFIX
 
 log = logging.getLogger("mailbot.intake")
-PREFIX = "maildir:"
 
 
 class MaildirSource:
@@ -46,30 +48,57 @@ class MaildirSource:
     def sync_state(self) -> SyncState | None:
         return None
 
-    def fetch_new(self, *, after: SyncState | None = None, batch_size: int = 100) -> Iterator[list[RawMail]]:
-        new_dir = self.path / "new"
-        names = sorted(entry for entry in new_dir.iterdir() if not entry.name.startswith("."))
-        # Oldest delivery first, as IMAP gives UID order.
-        names.sort(key=lambda entry: (entry.stat().st_mtime, entry.name))
-        batch: list[RawMail] = []
-        for entry in names:
-            key = entry.name.split(":", 1)[0]
+    def fetch_new(self, *, after: SyncState | None = None,
+                  limits: FetchLimits = FetchLimits()) -> Iterator[list[Fetched]]:
+        """Every file in new/, oldest delivery first (as IMAP gives UID order), in batches within `limits`."""
+        found = []
+        for entry in (self.path / "new").iterdir():
+            if entry.name.startswith("."):
+                continue
             try:
-                raw = entry.read_bytes()
-                received = datetime.fromtimestamp(entry.stat().st_mtime, timezone.utc)
+                stat = entry.stat()
             except FileNotFoundError:
                 continue  # another reader moved it meanwhile
-            batch.append(RawMail(self.mailbox, PREFIX + key, received, raw))
-            if len(batch) >= batch_size:
+            found.append((stat.st_mtime, entry.name, stat.st_size))
+        found.sort()
+        received = {name: datetime.fromtimestamp(mtime, timezone.utc) for mtime, name, _ in found}
+        sizes = {name: size for _, name, size in found}
+        for planned in plan_batches(sizes.items(), limits):
+            if planned.too_large:
+                [name] = planned.keys
+                batch = [LargeMail(self.mailbox, self._key(name), received[name], size=sizes[name],
+                                   limit=limits.max_message_bytes,
+                                   read=partial(self._read_in_chunks, self.path / "new" / name, limits.chunk_bytes))]
+            else:
+                batch = list(self._read_files(planned.keys, received))
+            if batch:
                 yield batch
-                batch = []
-        if batch:
-            yield batch
+            del batch  # the caller has recorded it: hold no bodies while reading the next
+
+    def _read_files(self, names: list[str], received: dict[str, datetime]) -> Iterator[RawMail]:
+        for name in names:
+            try:
+                raw = (self.path / "new" / name).read_bytes()
+            except FileNotFoundError:
+                continue  # another reader moved it meanwhile
+            yield RawMail(self.mailbox, self._key(name), received[name], raw)
+
+    def _read_in_chunks(self, file: Path, chunk_bytes: int) -> Iterator[bytes]:
+        try:
+            with open(file, "rb") as stream:
+                while chunk := stream.read(chunk_bytes):
+                    yield chunk
+        except FileNotFoundError as error:
+            raise SourceError(f"mailbox {self.mailbox}: {file.name} left new/ while it was being read") from error
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return MAILDIR_PREFIX + name.split(":", 1)[0]
 
     def settle(self, source_keys: list[str]) -> None:
         # A plain rename keeps the bytes exactly as delivered (mailbox.Maildir would rewrite them).
         for source_key in source_keys:
-            key = source_key.removeprefix(PREFIX)
+            key = source_key.removeprefix(MAILDIR_PREFIX)
             matches = list((self.path / "new").glob(glob_escape(key) + "*"))
             if not matches:
                 log.info("mailbox %s: %s is no longer in new/ (settled already)", self.mailbox, key)

@@ -1,140 +1,140 @@
-"""Recording deliveries in the database before anything changes on the server (commit, then settle)."""
+"""Recording deliveries in the database, with their exact bytes, before anything changes on the server.
+
+Each delivery becomes one of: a new message; a duplicate delivery of one
+recorded (same Message-ID and body, or the same body without a Message-ID);
+or a new message reusing a recorded one's Message-ID with another body,
+kept, flagged and quarantined for a person to compare. Evidence is never
+dropped. A message over its mailbox's size limit is recorded a chunk at a
+time and quarantined as too large, never read whole.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email import policy
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer
 
 from mailbot.cases import audit
-from mailbot.db.models import Delivery, InboundMessage, MailboxState
-from mailbot.intake.raw import MailSource, RawMail, SyncState
+from mailbot.db.models import Delivery, InboundMessage
+from mailbot.intake.identity import Identity, dedup_key, identify, identity_of
+from mailbot.intake.raw import Fetched, LargeMail, RawMail
+from mailbot.intake.stored_bytes import WHOLE_BYTES, copy_large, read_digests, stored_body_sha256, write_raw
+
+__all__ = ["dedup_key", "record_batch"]
 
 log = logging.getLogger("mailbot.intake")
-_BODY_START = re.compile(rb"\r?\n\r?\n")   # linear: fixed length
+MB = 1024 * 1024
+REUSED = "message-id-reused"
+TOO_LARGE = "too-large"
 
 
-def dedup_key(raw: bytes) -> str:
-    """What makes two deliveries the same message: the Message-ID, else the hash of the body.
+def record_batch(session: Session, batch: list[Fetched], *, now: datetime,
+                 answer_before: datetime | None = None) -> list[str]:
+    """Record one batch of deliveries in the caller's transaction; return their source keys, in order.
 
-    Transport headers (Received, Delivered-To, X-...) differ between two
-    deliveries of one message, so only the Message-ID or the body can tell.
+    Mail received before `answer_before` (the backlog found at a mailbox's
+    first sync) is recorded with `auto_answer` False: it is opened for
+    staff, never answered automatically.
     """
-    try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        message_id = (headers.get("Message-ID") or "").strip()
-    except Exception:  # noqa: BLE001 - any header trouble means: decide by the body
-        message_id = ""
-    if message_id:
-        return "mid:" + message_id[:990]
-    match = _BODY_START.search(raw)
-    body = raw[match.end():] if match else raw
-    return "body:" + hashlib.sha256(body).hexdigest()
-
-
-def record_batch(session: Session, batch: list[RawMail], *, now: datetime) -> list[str]:
-    """Record one batch of deliveries (new messages, or duplicates of known ones); return their keys."""
     keys = []
-    for raw in batch:
-        keys.append(raw.source_key)
-        if session.scalar(select(Delivery.id).where(Delivery.mailbox == raw.mailbox,
-                                                    Delivery.source_key == raw.source_key)):
+    for mail in batch:
+        keys.append(mail.source_key)
+        if session.scalar(select(Delivery.id).where(Delivery.mailbox == mail.mailbox,
+                                                    Delivery.source_key == mail.source_key)):
             continue  # recorded by an earlier pass that stopped before settling
-        key = dedup_key(raw.raw)
-        known = session.scalar(select(InboundMessage).where(InboundMessage.mailbox == raw.mailbox,
-                                                             InboundMessage.dedup_key == key))
-        if known is None:
-            known = InboundMessage(mailbox=raw.mailbox, dedup_key=key, message_id=key.removeprefix("mid:") if key.startswith("mid:") else "",
-                                   sha256=raw.sha256, raw=raw.raw, received_at=raw.received_at,
-                                   recorded_at=now, status="received")
-            session.add(known)
-            session.flush()
-            duplicate = False
+        auto_answer = answer_before is None or mail.received_at >= answer_before
+        if isinstance(mail, LargeMail):
+            _record_large(session, mail, now=now, auto_answer=auto_answer)
         else:
-            duplicate = True
-            audit.record(session, at=now, action="duplicate-delivery", case_id=known.case_id, message_id=known.id,
-                         reason=f"the same message ({key[:80]}) was delivered again as {raw.source_key}")
-            log.info("mailbox %s: %s is a duplicate delivery of message %s", raw.mailbox, raw.source_key, key[:80])
-        session.add(Delivery(mailbox=raw.mailbox, source_key=raw.source_key, message_id=known.id,
-                             received_at=raw.received_at, duplicate=duplicate))
+            _record(session, mail, now=now, auto_answer=auto_answer)
     return keys
 
 
-def _uid(source_key: str) -> int:
-    return int(source_key.rsplit(":", 1)[1])
-
-
-def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime, batch_size: int = 100) -> int:
-    """Fetch every new delivery of one connected source, record it, commit, then settle it.
-
-    Returns the number of deliveries recorded. Deliveries recorded by an
-    earlier pass that stopped before settling are settled first.
-    """
-    mailbox = source.mailbox
-    server_state = source.sync_state()
-    with sessions() as session:
-        state = session.get(MailboxState, (mailbox, source.folder))
-        recorded = SyncState(state.uidvalidity, state.last_uid) if state and state.uidvalidity is not None else None
-        if server_state and recorded and recorded.uidvalidity != server_state.uidvalidity:
-            audit.record(session, at=now, action="uidvalidity-changed",
-                         reason=f"mailbox {mailbox}: UIDVALIDITY {recorded.uidvalidity} -> {server_state.uidvalidity}; "
-                                "every message is offered again and recognised by its Message-ID",
-                         detail={"mailbox": mailbox, "old": recorded.uidvalidity, "new": server_state.uidvalidity})
-            session.commit()
-        _settle_leftovers(session, source, server_state)
-    count = 0
-    for batch in source.fetch_new(after=recorded, batch_size=batch_size):
-        log.info("mailbox %s: fetched %d message(s)", mailbox, len(batch))
-        with sessions() as session:
-            keys = record_batch(session, batch, now=now)
-            if server_state is not None:
-                _save_state(session, mailbox, source.folder, server_state.uidvalidity,
-                            max(_uid(key) for key in keys), now)
-            session.commit()
-        log.info("mailbox %s: recorded %d message(s)", mailbox, len(keys))
-        count += len(keys)
-        source.settle(keys)
-        with sessions() as session:
-            _mark_settled(session, mailbox, keys)
-            session.commit()
-    return count
-
-
-def _save_state(session: Session, mailbox: str, folder: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-    state = session.get(MailboxState, (mailbox, folder))
-    if state is None:
-        session.add(MailboxState(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid,
-                                 updated_at=now))
+def _record(session: Session, mail: RawMail, *, now: datetime, auto_answer: bool) -> None:
+    identity = identify(mail.raw)
+    same, reused = _match(session, mail.mailbox, identity)
+    if same is not None:
+        _duplicate(session, mail, same, now=now)
+        return
+    quarantine = ([REUSED], _reuse_reason(identity, reused)) if reused is not None else None
+    if len(mail.raw) <= WHOLE_BYTES:
+        _add(session, mail, identity, mail.raw, quarantine, now=now, auto_answer=auto_answer)
     else:
-        if state.uidvalidity != uidvalidity:
-            state.uidvalidity, state.last_uid = uidvalidity, 0
-        state.last_uid = max(state.last_uid, last_uid)
-        state.updated_at = now
+        message = _add(session, mail, identity, b"", quarantine, now=now, auto_answer=auto_answer)
+        write_raw(session, message.id, mail.raw)
 
 
-def _settle_leftovers(session: Session, source: MailSource, server_state: SyncState | None) -> None:
-    rows = session.scalars(select(Delivery).where(Delivery.mailbox == source.mailbox, Delivery.settled.is_(False))).all()
-    if server_state is not None:
-        current = f"imap:{server_state.uidvalidity}:"
-        stale = [row for row in rows if not row.source_key.startswith(current)]
-        for row in stale:
-            row.settled = True  # that numbering is gone; the message is in the record
-        rows = [row for row in rows if row.source_key.startswith(current)]
-    if rows:
-        keys = [row.source_key for row in rows]
-        log.info("mailbox %s: settling %d message(s) recorded by an earlier pass", source.mailbox, len(keys))
-        source.settle(keys)
-        for row in rows:
-            row.settled = True
-    session.commit()
+def _record_large(session: Session, mail: LargeMail, *, now: datetime, auto_answer: bool) -> None:
+    digests, head = read_digests(mail)
+    identity = identity_of(head, digests)
+    same, reused = _match(session, mail.mailbox, identity)
+    if same is not None:
+        _duplicate(session, mail, same, now=now)
+        return
+    flags = [TOO_LARGE]
+    reason = (f"too large: {digests.size / MB:.1f} MB ({digests.size:,} bytes), over this mailbox's limit of "
+              f"{_megabytes(mail.limit)} MB (max_message_mb); recorded with its bytes, not read")
+    if reused is not None:
+        flags.append(REUSED)
+        reason += "; " + _reuse_reason(identity, reused)
+    message = _add(session, mail, identity, b"", (flags, reason),
+                   now=now, auto_answer=auto_answer)
+    copy_large(session, message.id, mail, digests)
 
 
-def _mark_settled(session: Session, mailbox: str, keys: list[str]) -> None:
-    for row in session.scalars(select(Delivery).where(Delivery.mailbox == mailbox, Delivery.source_key.in_(keys))):
-        row.settled = True
+def _add(session: Session, mail: Fetched, identity: Identity, raw, quarantine: tuple[list[str], str] | None, *,
+         now: datetime, auto_answer: bool) -> InboundMessage:
+    """Insert a new message, final from the start: on SQLite any later UPDATE of its row copies its bytes twice."""
+    flags, reason = quarantine or ([], "")
+    message = InboundMessage(mailbox=mail.mailbox, dedup_key=identity.variant_key if REUSED in flags else identity.key,
+                             message_id=identity.message_id, sha256=identity.sha256, raw=raw,
+                             received_at=mail.received_at, recorded_at=now,
+                             status="quarantined" if quarantine else "received", error=reason, flags=flags,
+                             auto_answer=auto_answer)
+    session.add(message)
+    session.flush()
+    if quarantine:
+        audit.record(session, at=now, action="quarantined", message_id=message.id, reason=reason,
+                     detail={"flags": flags})
+        log.warning("mailbox %s: message %s (%s) quarantined at intake: %s", message.mailbox, message.id,
+                    message.message_id[:200] or "no Message-ID", reason)
+    session.add(Delivery(mailbox=mail.mailbox, source_key=mail.source_key, message_id=message.id,
+                         received_at=mail.received_at))
+    return message
+
+
+def _match(session: Session, mailbox: str, identity: Identity) -> tuple[InboundMessage | None, InboundMessage | None]:
+    """(the recorded message this is a copy of, or None; the earlier message whose Message-ID it reuses, or None)."""
+    first = _by_key(session, mailbox, identity.key)
+    if first is None or not identity.message_id:
+        return first, None
+    if first.sha256 == identity.sha256 or stored_body_sha256(session, first.id) == identity.body_sha256:
+        return first, None
+    return _by_key(session, mailbox, identity.variant_key), first
+
+
+def _by_key(session: Session, mailbox: str, key: str) -> InboundMessage | None:
+    # Never load the bytes of the message found: only its id, case and digest are compared.
+    return session.scalar(select(InboundMessage).options(defer(InboundMessage.raw))
+                          .where(InboundMessage.mailbox == mailbox, InboundMessage.dedup_key == key))
+
+
+def _duplicate(session: Session, mail: Fetched, known: InboundMessage, *, now: datetime) -> None:
+    audit.record(session, at=now, action="duplicate-delivery", case_id=known.case_id, message_id=known.id,
+                 reason=f"the same message ({known.dedup_key[:80]}) was delivered again as {mail.source_key}")
+    log.info("mailbox %s: %s is a duplicate delivery of message %s (%s)", mail.mailbox, mail.source_key, known.id,
+             known.dedup_key[:80])
+    session.add(Delivery(mailbox=mail.mailbox, source_key=mail.source_key, message_id=known.id,
+                         received_at=mail.received_at, duplicate=True))
+
+
+def _reuse_reason(identity: Identity, earlier: InboundMessage) -> str:
+    return (f"message-id reused: {identity.message_id[:200]} was first seen on message {earlier.id} "
+            f"(received {earlier.received_at:%Y-%m-%d %H:%M} UTC) with a different body; "
+            "both are kept for a person to compare")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size // MB}" if size % MB == 0 else f"{size / MB:.1f}"

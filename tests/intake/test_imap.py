@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.errors import SourceError
+from mailbot.intake.batches import FetchLimits
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.raw import SyncState
 from mailbot.settings import Secret
@@ -58,8 +59,8 @@ def source(dovecot, user, **changes) -> ImapSource:
     return ImapSource(MAILBOX, dovecot.settings(user, **changes), **options)
 
 
-def fetch_batches(imap_source, *, after=None, batch_size=100):
-    return list(imap_source.fetch_new(after=after, batch_size=batch_size))
+def fetch_batches(imap_source, *, after=None, **limits):
+    return list(imap_source.fetch_new(after=after, limits=FetchLimits(**limits)))
 
 
 def test_offers_every_message_oldest_first_with_exact_bytes_and_receipt_time(dovecot, imap_user, three):
@@ -67,7 +68,7 @@ def test_offers_every_message_oldest_first_with_exact_bytes_and_receipt_time(dov
     with source(dovecot, imap_user) as imap:
         uidvalidity = imap.sync_state().uidvalidity
         [batch] = fetch_batches(imap)
-    assert [mail.source_key for mail in batch] == [f"imap:{uidvalidity}:{uid}" for uid in uids]
+    assert [mail.source_key for mail in batch] == [f"imap:INBOX:{uidvalidity}:{uid}" for uid in uids]
     assert [mail.raw for mail in batch] == raws
     assert [mail.received_at for mail in batch] == TIMES
     assert all(mail.received_at.utcoffset() == timedelta(0) for mail in batch)
@@ -93,7 +94,7 @@ def test_only_messages_after_the_recorded_uid_are_offered(dovecot, imap_user, th
         [batch] = fetch_batches(imap, after=SyncState(uidvalidity, last_uid=uids[1]))
         # `UID n:*` matches the newest message even when n is beyond it.
         assert fetch_batches(imap, after=SyncState(uidvalidity, last_uid=uids[2])) == []
-    assert [mail.source_key for mail in batch] == [f"imap:{uidvalidity}:{uids[2]}"]
+    assert [mail.source_key for mail in batch] == [f"imap:INBOX:{uidvalidity}:{uids[2]}"]
     assert batch[0].raw == raws[2]
 
 
@@ -184,7 +185,7 @@ def test_a_changed_uidvalidity_offers_every_message_again(dovecot, imap_user, th
         [again] = fetch_batches(imap, after=SyncState(old, last_uid=three[1][-1]))
         imap.settle([mail.source_key for mail in batch])  # keys of the old numbering: ignored
     assert [mail.raw for mail in again] == three[0]
-    assert all(mail.source_key.startswith(f"imap:{new}:") for mail in again)
+    assert all(mail.source_key.startswith(f"imap:INBOX:{new}:") for mail in again)
     assert f"UIDVALIDITY changed from {old}" in caplog.text and str(new) in caplog.text and MAILBOX in caplog.text
     assert dovecot.flags(imap_user) == {uid: set() for uid in three[1]}
 
@@ -299,3 +300,55 @@ def test_leaving_the_context_logs_out(dovecot, imap_user):
         pass
     with pytest.raises(RuntimeError, match="not connected"):
         imap.sync_state()
+
+
+def test_batches_are_bounded_by_bytes_as_well_as_by_count(dovecot, imap_user):
+    raws = [complaint(number) + b"x" * 3000 for number in range(1, 6)]
+    for raw in raws:
+        dovecot.append(imap_user, raw, at=TIMES[0])
+    with source(dovecot, imap_user) as imap:
+        batches = fetch_batches(imap, batch_size=100, batch_bytes=7000)
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert [mail.raw for batch in batches for mail in batch] == raws
+
+
+def test_a_message_over_the_limit_is_never_fetched_whole_but_read_in_chunks(dovecot, imap_user):
+    """GIVEN a small complaint, one over the mailbox's limit, and another small one."""
+    big = complaint(2) + (bytes(range(14, 256)) + b"\r\n") * 400   # 8-bit lines, CRLF as the server keeps them
+    raws = [complaint(1), big, complaint(3)]
+    uids = [dovecot.append(imap_user, raw, at=at) for raw, at in zip(raws, TIMES)]
+    with source(dovecot, imap_user) as imap:
+        uidvalidity = imap.sync_state().uidvalidity
+        batches = list(imap.fetch_new(after=None, limits=FetchLimits(max_message_bytes=len(big) - 1,
+                                                                    chunk_bytes=4096)))
+        [large] = batches[1]
+        chunks = list(large.read())     # read while the source is connected, as intake does
+    assert [[type(mail).__name__ for mail in batch] for batch in batches] == [["RawMail"], ["LargeMail"], ["RawMail"]]
+    assert large.source_key == f"imap:INBOX:{uidvalidity}:{uids[1]}" and large.received_at == TIMES[1]
+    assert large.size == len(big) and large.limit == len(big) - 1
+    assert b"".join(chunks) == big and max(map(len, chunks)) == 4096
+    assert dovecot.flags(imap_user) == {uid: set() for uid in uids}   # BODY.PEEK: nothing marked read
+
+
+def test_two_folders_with_one_uidvalidity_never_share_a_source_key(dovecot, imap_user):
+    """Servers may give two folders the same UIDVALIDITY: the source key names the folder, so the first
+    message of one is never taken for the first message of the other (and skipped as recorded)."""
+    dovecot.append(imap_user, complaint(1), at=TIMES[0])
+    dovecot.append(imap_user, complaint(2), folder="Complaints", at=TIMES[0])
+    same = dovecot.uidvalidity(imap_user)
+    dovecot.doveadm("mailbox", "update", "-u", imap_user.name, "--uid-validity", str(same), "Complaints")
+    with source(dovecot, imap_user) as inbox, source(dovecot, imap_user, folder="Complaints") as complaints:
+        assert complaints.sync_state().uidvalidity == same
+        [[in_inbox]] = fetch_batches(inbox)
+        [[in_complaints]] = fetch_batches(complaints)
+        complaints.settle([in_inbox.source_key])        # another folder's key: ignored
+    assert in_inbox.source_key != in_complaints.source_key
+    assert dovecot.flags(imap_user, "Complaints") == {1: set()}
+
+
+def test_a_source_key_recorded_before_keys_named_the_folder_is_still_settled(dovecot, imap_user, three):
+    uids = three[1]
+    with source(dovecot, imap_user) as imap:
+        uidvalidity = imap.sync_state().uidvalidity
+        imap.settle([f"imap:{uidvalidity}:{uids[0]}"])
+    assert dovecot.flags(imap_user)[uids[0]] == {"\\Seen"}

@@ -420,10 +420,19 @@ def dovecot() -> Iterator[DovecotServer]:
         if in_ci:
             pytest.fail(reason)
         pytest.skip(reason)
-    library = _libfaketime()
-    if library is None and in_ci:
+    if _libfaketime() is None and in_ci:
         pytest.fail(NO_FAKETIME)
-    fake = _fake_environment(library)
+    with running_dovecot() as server:
+        yield server
+
+
+@contextmanager
+def running_dovecot() -> Iterator[DovecotServer]:
+    """A private Dovecot for as long as the block runs (the fixture's, and the benchmarks')."""
+    reason = _unavailable()
+    if reason:
+        raise RuntimeError(reason)
+    fake = _fake_environment(_libfaketime())
     # Short and under /tmp: base_dir holds UNIX sockets (108-byte limit) and
     # nobody and dovecot must traverse every directory on the way down.
     root = Path(tempfile.mkdtemp(prefix="mbdov-", dir="/tmp"))
