@@ -12,7 +12,7 @@ from __future__ import annotations
 FEED_CHUNK_BYTES = 64 * 1024
 """The parser is fed this much at a time, so it never holds a second copy of the whole message."""
 
-MAX_PARTS = 10_000
+MAX_PARTS = 1_000
 """MIME parts read; the parser stops there (a real message has tens, a hostile one hundreds of thousands)."""
 
 MAX_HEADER_FIELDS = 2_000
