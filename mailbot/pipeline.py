@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.cases import audit
@@ -56,7 +56,7 @@ def process_one(app: App, message_id: int, *, now: datetime) -> Outcome:
     try:
         with app.sessions() as session:
             # Its bytes are read apart, once, and dropped after parsing (read_raw): never held by the row.
-            inbound = session.get(InboundMessage, message_id, options=[defer(InboundMessage.raw)])
+            inbound = session.get(InboundMessage, message_id)
             outcome = _process(app, session, inbound, now=now)
             session.commit()
             return outcome
@@ -69,7 +69,7 @@ def process_one(app: App, message_id: int, *, now: datetime) -> Outcome:
 
 def quarantine(app: App, message_id: int, reason: str, *, detail: str = "", now: datetime) -> Outcome:
     with app.sessions() as session:
-        inbound = session.get(InboundMessage, message_id, options=[defer(InboundMessage.raw)])
+        inbound = session.get(InboundMessage, message_id)
         inbound.status, inbound.error = "quarantined", reason
         audit.record(session, at=now, action="quarantined", message_id=message_id, reason=reason,
                      detail={"traceback": detail} if detail else {})

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from mailbot.cases import audit
+from mailbot.intake.stored_bytes import stored_head, stored_size
 from mailbot.db.models import Event, InboundMessage, OutboxMessage
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.queue import enqueue
@@ -69,11 +70,11 @@ def _alert(app, session: Session, inbound: InboundMessage, *, now: datetime) -> 
                             f"{inbound.id} was set aside ({inbound.error})")
         log.warning("message %s in %s is quarantined and nobody is listed to be told", inbound.id, inbound.mailbox)
         return False
-    sender, subject = recorded_sender_and_subject(inbound.raw)
+    sender, subject = recorded_sender_and_subject(stored_head(session, inbound.id))   # never the whole message
     context = {"kind": Kind.ALERT.value, "deployment": app.settings.deployment,
                "mailbox": {"name": mailbox.name, "address": mailbox.address},
                "quarantined": {"id": inbound.id, "mailbox": inbound.mailbox, "received_at": inbound.received_at,
-                               "sender": sender, "subject": subject, "size": len(inbound.raw),
+                               "sender": sender, "subject": subject, "size": stored_size(session, inbound.id),
                                "reason": (inbound.error or "no reason was recorded")[:1000],
                                "message_id": inbound.message_id[:_SHOWN]}}
     body = app.ruleset.bodies.get(app.ruleset.mailboxes.get(mailbox.name, ""))

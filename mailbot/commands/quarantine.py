@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mailbot.app import EXISTING, load_app, template_compile_problems
 from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
-from mailbot.db.models import InboundMessage
+from mailbot.db.models import InboundMessage, RawMessage
 from mailbot.errors import ConfigError
 from mailbot.cases import audit
 
@@ -31,9 +31,10 @@ def list_quarantined(config_path):
     """One line a message: id, mailbox, receipt time (UTC), size, Message-ID, reason."""
     app = load_app(config_path, database=EXISTING)
     with app.sessions() as session:
-        for row in session.scalars(select(InboundMessage).where(InboundMessage.status == "quarantined")
-                                   .order_by(InboundMessage.id)):
-            click.echo(f"{row.id}\t{row.mailbox}\t{row.received_at.isoformat()}\t{len(row.raw)}\t"
+        size = select(func.length(RawMessage.raw)).where(RawMessage.message_id == InboundMessage.id).scalar_subquery()
+        for row, length in session.execute(select(InboundMessage, size).where(InboundMessage.status == "quarantined")
+                                           .order_by(InboundMessage.id)):
+            click.echo(f"{row.id}\t{row.mailbox}\t{row.received_at.isoformat()}\t{length or 0}\t"
                        f"{row.message_id or '-'}\t{row.error}")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -95,7 +96,6 @@ class InboundMessage(Base):
     dedup_key: Mapped[str] = mapped_column(StorableString(1000))
     message_id: Mapped[str] = mapped_column(StorableString(1000), default="")
     sha256: Mapped[str] = mapped_column(String(64))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # received -> processed | ignored | quarantined
@@ -106,6 +106,24 @@ class InboundMessage(Base):
     auto_answer: Mapped[bool] = mapped_column(Boolean, default=True)
     flags: Mapped[list] = mapped_column(JSON, default=list)   # e.g. "message-id-reused"
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message")
+    stored: Mapped["RawMessage"] = relationship(cascade="all, delete-orphan", lazy="select")
+    # `message.raw`: the bytes, loaded from their own row when asked for (mailbot.intake.stored_bytes reads
+    # and writes large ones in chunks).
+    raw = association_proxy("stored", "raw", creator=lambda raw: RawMessage(raw=raw))
+
+
+class RawMessage(Base):
+    """The exact bytes of one inbound message, in a row of their own, written once and never updated.
+
+    SQLite rewrites a whole row on every UPDATE, so bytes kept beside the
+    status that changes would be copied (twice their size in memory) each
+    time a message is processed.
+    """
+
+    __tablename__ = "raw_messages"
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), primary_key=True,
+                                            autoincrement=False)   # INTEGER PRIMARY KEY: SQLite's rowid
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Delivery(Base):

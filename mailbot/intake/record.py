@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from mailbot.cases import audit
 from mailbot.db.models import Delivery, InboundMessage
@@ -62,7 +62,7 @@ def _record(session: Session, mail: RawMail, *, now: datetime, auto_answer: bool
     if len(mail.raw) <= WHOLE_BYTES:
         _add(session, mail, identity, mail.raw, quarantine, now=now, auto_answer=auto_answer)
     else:
-        message = _add(session, mail, identity, b"", quarantine, now=now, auto_answer=auto_answer)
+        message = _add(session, mail, identity, None, quarantine, now=now, auto_answer=auto_answer)
         write_raw(session, message.id, mail.raw)
 
 
@@ -79,20 +79,22 @@ def _record_large(session: Session, mail: LargeMail, *, now: datetime, auto_answ
     if reused is not None:
         flags.append(REUSED)
         reason += "; " + _reuse_reason(identity, reused)
-    message = _add(session, mail, identity, b"", (flags, reason),
+    message = _add(session, mail, identity, None, (flags, reason),
                    now=now, auto_answer=auto_answer)
     copy_large(session, message.id, mail, digests)
 
 
 def _add(session: Session, mail: Fetched, identity: Identity, raw, quarantine: tuple[list[str], str] | None, *,
          now: datetime, auto_answer: bool) -> InboundMessage:
-    """Insert a new message, final from the start: on SQLite any later UPDATE of its row copies its bytes twice."""
+    """Insert a new message, with its bytes (`raw`), or without them (None) for the caller to write in chunks."""
     flags, reason = quarantine or ([], "")
     message = InboundMessage(mailbox=mail.mailbox, dedup_key=identity.variant_key if REUSED in flags else identity.key,
-                             message_id=identity.message_id, sha256=identity.sha256, raw=raw,
+                             message_id=identity.message_id, sha256=identity.sha256,
                              received_at=mail.received_at, recorded_at=now,
                              status="quarantined" if quarantine else "received", error=reason, flags=flags,
                              auto_answer=auto_answer)
+    if raw is not None:
+        message.raw = raw
     session.add(message)
     session.flush()
     if quarantine:
@@ -117,7 +119,7 @@ def _match(session: Session, mailbox: str, identity: Identity) -> tuple[InboundM
 
 def _by_key(session: Session, mailbox: str, key: str) -> InboundMessage | None:
     # Never load the bytes of the message found: only its id, case and digest are compared.
-    return session.scalar(select(InboundMessage).options(defer(InboundMessage.raw))
+    return session.scalar(select(InboundMessage)
                           .where(InboundMessage.mailbox == mailbox, InboundMessage.dedup_key == key))
 
 

@@ -5,21 +5,21 @@ from its source twice, once for its digests and Message-ID (what decides
 whether it is new), once into the record. Any message over a megabyte is
 written in chunks: PostgreSQL builds the value on its side from a temporary
 table of chunks, in linear time. SQLite runs in our process, so a value it
-builds is built in our memory: the row is inserted final with an empty
-`raw`, given a zero blob of the right size, and the chunks are written into
-that blob (incremental blob I/O). SQLite still expands that zero blob and
-copies the row once (twice the message's size, briefly), since `raw` is
-not the table's last column; and any later UPDATE of the row copies it too.
+builds is built in our memory: the bytes' row (`raw_messages`, apart from
+the message's row, whose status changes) is inserted as a zero blob of the
+right size, which SQLite stores without building it, and the chunks are
+written into that blob (incremental blob I/O).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Iterable, Iterator
 
-from sqlalchemy import LargeBinary, func, select, update
+from sqlalchemy import LargeBinary, func, insert, select
 from sqlalchemy.orm import Session
 
-from mailbot.db.models import InboundMessage
+from mailbot.db.models import RawMessage
 from mailbot.errors import SourceError
 from mailbot.intake.identity import HEADER_BYTES, Digests
 from mailbot.intake.raw import LargeMail
@@ -38,7 +38,7 @@ def read_digests(mail: LargeMail) -> tuple[Digests, bytes]:
 
 
 def write_raw(session: Session, message_id: int, raw: bytes) -> None:
-    """Write a message held whole into inbound message `message_id`, inserted with an empty `raw`.
+    """Write the bytes of inbound message `message_id` (inserted without them), held whole.
 
     In slices: PostgreSQL's driver would otherwise copy the whole value twice
     more on its way out.
@@ -48,7 +48,7 @@ def write_raw(session: Session, message_id: int, raw: bytes) -> None:
 
 
 def copy_large(session: Session, message_id: int, mail: LargeMail, expected: Digests) -> None:
-    """Read `mail` again into inbound message `message_id`, inserted with an empty `raw`.
+    """Read `mail` again into the bytes of inbound message `message_id` (inserted without them).
 
     A source that gives other bytes than it gave for `read_digests` is a
     SourceError: the caller's transaction is rolled back and the next pass
@@ -63,10 +63,9 @@ def copy_large(session: Session, message_id: int, mail: LargeMail, expected: Dig
 def _write_chunks(session: Session, message_id: int, chunks: Iterable[bytes], size: int) -> None:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # Not in the INSERT: the ORM would read a value made by SQL back, all of it.
-        connection.execute(update(InboundMessage).where(InboundMessage.id == message_id)
-                           .values(raw=func.zeroblob(size)))
-        with connection.connection.driver_connection.blobopen("inbound_messages", "raw", message_id) as blob:
+        # Core, not the ORM: the ORM would read a value made by SQL back, all of it.
+        connection.execute(insert(RawMessage).values(message_id=message_id, raw=func.zeroblob(size)))
+        with connection.connection.driver_connection.blobopen("raw_messages", "raw", message_id) as blob:
             for chunk in chunks:
                 blob.write(chunk)
         return
@@ -76,8 +75,8 @@ def _write_chunks(session: Session, message_id: int, chunks: Iterable[bytes], si
                    "(number integer PRIMARY KEY, chunk bytea NOT NULL) ON COMMIT DROP")
     for number, chunk in enumerate(chunks):
         driver.execute("INSERT INTO intake_chunks (number, chunk) VALUES (%s, %b)", (number, chunk))
-    driver.execute("UPDATE inbound_messages SET raw = COALESCE((SELECT string_agg(chunk, ''::bytea ORDER BY number) "
-                   "FROM intake_chunks), ''::bytea) WHERE id = %s", (message_id,))
+    driver.execute("INSERT INTO raw_messages (message_id, raw) SELECT %s, COALESCE((SELECT string_agg(chunk, "
+                   "''::bytea ORDER BY number) FROM intake_chunks), ''::bytea)", (message_id,))
     driver.execute("DELETE FROM intake_chunks")
 
 
@@ -91,11 +90,11 @@ def _checked(mail: LargeMail, digests: Digests, expected: Digests) -> Iterator[b
 
 def stored_body_sha256(session: Session, message_id: int) -> str:
     """The body digest of a recorded message, read a chunk at a time (it may be one too large to hold)."""
-    where = InboundMessage.id == message_id
-    length = session.scalar(select(func.length(InboundMessage.raw)).where(where)) or 0
+    where = RawMessage.message_id == message_id
+    length = session.scalar(select(func.length(RawMessage.raw)).where(where)) or 0
     digests = Digests()
     for start in range(1, length + 1, CHUNK):   # SQL counts from 1
-        digests.feed(session.scalar(select(func.substr(InboundMessage.raw, start, CHUNK, type_=LargeBinary))
+        digests.feed(session.scalar(select(func.substr(RawMessage.raw, start, CHUNK, type_=LargeBinary))
                                     .where(where)))
     return digests.body_sha256
 
@@ -111,15 +110,34 @@ def read_raw(session: Session, message_id: int) -> bytes:
     connection = session.connection()
     driver = connection.connection.driver_connection
     if connection.dialect.name == "sqlite":
-        with driver.blobopen("inbound_messages", "raw", message_id, readonly=True) as blob:
+        with driver.blobopen("raw_messages", "raw", message_id, readonly=True) as blob:
             return blob.read()
     if connection.dialect.driver != "psycopg":
-        return session.scalar(select(InboundMessage.raw).where(InboundMessage.id == message_id))
+        return session.scalar(select(RawMessage.raw).where(RawMessage.message_id == message_id))
     chunks = []
     with driver.cursor(binary=True) as cursor:
-        size = cursor.execute("SELECT length(raw) FROM inbound_messages WHERE id = %s", (message_id,)).fetchone()[0]
+        size = cursor.execute("SELECT length(raw) FROM raw_messages WHERE message_id = %s", (message_id,)).fetchone()[0]
         for start in range(1, size + 1, CHUNK):   # SQL counts from 1
-            cursor.execute("SELECT substr(raw, %s, %s) FROM inbound_messages WHERE id = %s",
+            cursor.execute("SELECT substr(raw, %s, %s) FROM raw_messages WHERE message_id = %s",
                            (start, CHUNK, message_id))
             chunks.append(cursor.fetchone()[0])
     return b"".join(chunks)
+
+
+def stored_size(session: Session, message_id: int) -> int:
+    """How many bytes a recorded message has, without reading them."""
+    return session.scalar(select(func.length(RawMessage.raw)).where(RawMessage.message_id == message_id)) or 0
+
+
+def stored_head(session: Session, message_id: int, size: int = 64 * 1024) -> bytes:
+    """The first `size` bytes of a recorded message (its header block), without reading the rest."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":   # SQLite's substr() would load the whole value first
+        try:
+            with connection.connection.driver_connection.blobopen("raw_messages", "raw", message_id,
+                                                                  readonly=True) as blob:
+                return blob.read(size)
+        except sqlite3.OperationalError:   # no such row
+            return b""
+    return session.scalar(select(func.substr(RawMessage.raw, 1, size, type_=LargeBinary))
+                          .where(RawMessage.message_id == message_id)) or b""

@@ -9,9 +9,10 @@ encoded-words in a Subject, a reused Message-ID, a non-ASCII address, and
 bytes that are no mail at all
 WHEN `mailbot run --once` runs as a real process, twice
 THEN every good complaint is acknowledged exactly once, the pass exits 0,
-nothing is sent to an address that did not write to us (but staff and the
-bodies of the directory), no sender's words reach a third party, the second
-pass sends nothing, and the pass's peak RSS stays under 150 MB.
+nothing is sent to an address that did not write to us (but staff, the
+bodies of the directory, and the person a forward names, who gets a plain
+letter), no sender's words reach a third party, the second pass sends
+nothing, and the pass's peak RSS stays under 150 MB.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def hostile_mail() -> list[tuple[str, bytes]]:
     mail = []
     # Truncated in the middle of a multipart body: no closing boundary.
     p02 = (CORPUS / "mail" / "p02-panel-deputy-social-media.eml").read_bytes()
-    mail.append(("democratic-services", p02.replace(b"Message-ID: <CAJx7", b"Message-ID: <cut-CAJx7")[:len(p02) // 2]))
+    cut = p02.replace(b"Message-ID: <CAJx7", b"Message-ID: <cut-CAJx7").replace(b"kwame.mensah@", b"cut.short@")
+    mail.append(("democratic-services", cut[:len(cut) // 2]))
     # Nested 300 deep.
     depth = 300
     nested = "".join(f"--b{level}\r\nContent-Type: multipart/mixed; boundary=\"b{level + 1}\"\r\n\r\n"
@@ -152,17 +154,22 @@ def test_a_hostile_mailbox_never_stalls_and_every_good_complaint_is_answered_onc
         assert acknowledged.count(complainant) == 1, smtp.describe()
     assert "zoe.whitfield@example.org" in acknowledged, smtp.describe()
     writers = {complainant for _, complainant in GOOD.values()} | {
-        "deep@example.org", "large@example.org", "many@example.org", "injector@example.org", ATTACKER,
+        "cut.short@example.net", "deep@example.org", "large@example.org", "many@example.org", "injector@example.org", ATTACKER,
         "nul@example.org", "backtrack@example.org", "words@example.org", "zoe.whitfield@example.org",
         "jos\u00e9\u00b7m@example.org", "header.only@example.org"}
     bodies = {"psd@cambs.pnn.police.uk", "enquiries@policeconduct.gov.uk", "legal.services@cambs-police.example"}
     for message in smtp.messages:
-        outsiders = set(message.rcpt_tos) - writers - STAFF - bodies
+        outsiders = set(message.rcpt_tos) - writers - STAFF - bodies - {VICTIM}
         assert not outsiders, f"sent to {outsiders}:\n{smtp.describe()}"
         headers = {name.lower(): str(value) for name, value in message.message.items()}
-        assert "bcc" not in headers and VICTIM not in headers.get("to", "") + headers.get("cc", "")
+        assert "bcc" not in headers, message.raw[:2000]
+        if VICTIM in message.rcpt_tos:
+            assert message.rcpt_tos == (VICTIM,) and message.kind == "acknowledgement", smtp.describe()
+        else:
+            assert VICTIM not in headers.get("to", "") + headers.get("cc", ""), message.raw[:2000]
         if not set(message.rcpt_tos) <= STAFF | {ATTACKER}:
-            assert "scam.example" not in message.raw.decode("utf-8", "replace"), message.raw[:2000]
+            text = message.raw.decode("utf-8", "replace")
+            assert "scam.example" not in text and "Prize Desk" not in text, message.raw[:3000]
     assert peak_mb < PEAK_RSS_MB, f"peak RSS {peak_mb} MB"
     print(f"hostile mailbox: peak RSS of the pass {peak_mb} MB, {len(smtp.messages)} messages sent")
 

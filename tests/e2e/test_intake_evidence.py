@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from mailbot.clock import parse_instant
 from mailbot.db.engine import open_engine, session_factory
@@ -35,7 +36,10 @@ def recorded(url: str, model=InboundMessage) -> list:
     engine = open_engine(url)
     try:
         with session_factory(engine)() as session:
-            return list(session.scalars(select(model).order_by(*model.__table__.primary_key.columns)))
+            query = select(model).order_by(*model.__table__.primary_key.columns)
+            if model is InboundMessage:
+                query = query.options(selectinload(InboundMessage.stored))   # its bytes, read after the session
+            return list(session.scalars(query))
     finally:
         engine.dispose()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.db.models import AutomaticAnswer, Event, InboundMessage, OutboxMessage
 from tests.installation import CORPUS
@@ -48,7 +48,10 @@ Details at http://{SCAM}/details
 def rows(installation, model, *where):
     engine = create_engine(f"sqlite:///{installation.root / 'mailbot.db'}")
     with Session(engine) as session:
-        found = list(session.scalars(select(model).where(*where).order_by(model.id)))
+        query = select(model).where(*where).order_by(model.id)
+        if model is InboundMessage:
+            query = query.options(selectinload(InboundMessage.stored))   # its bytes, read after the session
+        found = list(session.scalars(query))
     engine.dispose()
     return found
 

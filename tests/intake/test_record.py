@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from mailbot.db.engine import migrate, open_engine, session_factory
 from mailbot.db.models import Delivery, Event, InboundMessage, MailboxState
@@ -42,7 +43,8 @@ def sessions(database_url):
 
 def messages(sessions) -> list[InboundMessage]:
     with sessions() as session:
-        return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
+        return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)
+                                    .options(selectinload(InboundMessage.stored))))   # bytes read after the session
 
 
 def count(sessions, model) -> int:
