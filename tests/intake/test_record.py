@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from mailbot.db.engine import migrate, open_engine, session_factory
 from mailbot.db.models import Delivery, Event, InboundMessage, MailboxState
 from mailbot.errors import SourceError
 from mailbot.intake.batches import FetchLimits
@@ -31,14 +30,6 @@ MAILBOX = "cambs-pcc"
 def mail(message_id: bytes, body: bytes = b"I wish to complain.\r\n", *, received: bytes = b"by mx1") -> bytes:
     return (b"Received: " + received + b"\r\nMessage-ID: " + message_id +
             b"\r\nFrom: Ann <ann@example.org>\r\nSubject: Complaint\r\n\r\n" + body)
-
-
-@pytest.fixture
-def sessions(database_url):
-    engine = open_engine(database_url)
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def messages(sessions) -> list[InboundMessage]:

@@ -54,3 +54,14 @@ def database_url(request, tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def sessions(database_url):
+    """A session factory on `database_url`, migrated to the newest schema."""
+    from mailbot.db.engine import migrate, open_engine, session_factory
+
+    engine = open_engine(database_url)
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()

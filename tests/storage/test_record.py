@@ -9,21 +9,13 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.cases.references import next_reference
-from mailbot.db.engine import migrate, open_engine, session_factory
+from mailbot.db.engine import migrate, open_engine
 from mailbot.db.models import Case, Delivery, Event, InboundMessage, MailboxState, OutboxMessage
 from mailbot.intake.raw import RawMail
 from mailbot.intake.record import dedup_key, record_batch
 
 NOW = datetime(2026, 11, 16, 10, 15, tzinfo=timezone.utc)
 MAIL = b"Message-ID: <one@example.org>\r\nReceived: by a\r\nFrom: a@example.org\r\n\r\nHello\r\n"
-
-
-@pytest.fixture
-def sessions(database_url):
-    engine = open_engine(database_url)
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_migration_makes_every_table_and_is_idempotent(database_url):
