@@ -6,9 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,12 +113,33 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    """Bring the schema to the newest migration (a no-op when it is there already).
+
+    Alembic is imported only when there is something to do: it costs some
+    11 MB of memory in every run otherwise.
+    """
+    if _schema_revision(engine) == newest_revision():
+        return
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def newest_revision() -> str:
+    """The newest migration's revision: migration files are named NNNN_what.py and their revision is NNNN."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def _schema_revision(engine: Engine) -> str | None:
+    if not has_schema(engine):
+        return None
+    with engine.connect() as connection:
+        return connection.scalar(text("SELECT version_num FROM alembic_version"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

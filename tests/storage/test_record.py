@@ -109,3 +109,15 @@ def test_mailbox_state_and_case_json_fields(sessions):
         case = session.scalar(select(Case))
         assert case.review == {"outcome_date": "2026-11-01", "in_time": True}
         assert case.missing == ["when"]
+
+
+def test_the_newest_revision_is_the_head_alembic_knows():
+    """`migrate` skips Alembic when the schema is at `newest_revision()`: it must be Alembic's own head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from mailbot.db.engine import MIGRATIONS, newest_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == newest_revision()
