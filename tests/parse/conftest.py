@@ -20,6 +20,20 @@ def corpus_bytes(stem: str) -> bytes:
     return matches[0].read_bytes()
 
 
+def single_part(content_type: bytes, body: bytes, *headers: bytes, encoding: bytes = b"8bit") -> bytes:
+    """A one-part message from Jane Doe with this Content-Type, extra header lines and body."""
+    return b"\r\n".join([
+        b"From: Jane Doe <jane@example.org>",
+        b"Subject: complaint",
+        *headers,
+        b"MIME-Version: 1.0",
+        b"Content-Type: " + content_type,
+        b"Content-Transfer-Encoding: " + encoding,
+        b"",
+        body,
+    ])
+
+
 def with_line_ends(raw: bytes, line_end: bytes) -> bytes:
     """The same mail with every line ending made `line_end` (the corpus mixes LF and CRLF)."""
     return raw.replace(b"\r\n", b"\n").replace(b"\n", line_end)

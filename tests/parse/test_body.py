@@ -7,18 +7,9 @@ import base64
 import pytest
 
 from mailbot.parse import parse_message
+from tests.parse.conftest import single_part
 
 
-def single_part(content_type: bytes, body: bytes, *, encoding: bytes = b"8bit") -> bytes:
-    return b"\r\n".join([
-        b"From: Jane Doe <jane@example.org>",
-        b"Subject: complaint",
-        b"MIME-Version: 1.0",
-        b"Content-Type: " + content_type,
-        b"Content-Transfer-Encoding: " + encoding,
-        b"",
-        body,
-    ])
 
 
 def multipart(content_type: bytes, *parts: bytes, boundary: bytes = b"XYZ", close: bool = True) -> bytes:

@@ -14,21 +14,11 @@ import pytest
 
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
+from tests.parse.conftest import single_part
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def single_part(content_type: bytes, body: bytes, *headers: bytes, encoding: bytes = b"8bit") -> bytes:
-    return b"\r\n".join([
-        b"From: Jane Doe <jane@example.org>",
-        b"Subject: complaint",
-        *headers,
-        b"MIME-Version: 1.0",
-        b"Content-Type: " + content_type,
-        b"Content-Transfer-Encoding: " + encoding,
-        b"",
-        body,
-    ])
 
 
 def encoded_word(charset: str, data: bytes) -> bytes:
