@@ -101,6 +101,9 @@ _HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
 _HEADERS.map_to_type("references", _MessageIdsHeader)
 _HEADERS.map_to_type("subject", _SubjectHeader)
 POLICY = policy.SMTP.clone(header_factory=_HEADERS)
+# For a message to a non-ASCII address (RFC 6531/6532): its headers are written in UTF-8, never as RFC 2047
+# encoded words, which are not allowed in an address. Such a message goes out only with SMTPUTF8.
+UTF8_POLICY = POLICY.clone(utf8=True)
 
 _OWN_HEADERS = frozenset(name.lower() for name in (
     "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
@@ -141,20 +144,23 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
     if not (message_id.startswith("<") and message_id.endswith(">")):
         raise ValueError(f"Message-ID {message_id!r} must be in angle brackets")
 
+    addresses = {"From": [parse_address(from_addr)], "To": [parse_address(address) for address in to],
+                 "Cc": [parse_address(address) for address in cc],
+                 "Reply-To": [parse_address(reply_to)] if reply_to else []}
+    written = UTF8_POLICY if any(not item.addr_spec.isascii() for found in addresses.values() for item in found) \
+        else POLICY
     message = EmailMessage(policy=POLICY)
-    message["From"] = parse_address(from_addr)
-    message["To"] = [parse_address(address) for address in to]
-    if cc:
-        message["Cc"] = [parse_address(address) for address in cc]
-    if reply_to:
-        message["Reply-To"] = parse_address(reply_to)
+    for name, found in addresses.items():
+        if found:
+            message[name] = found if name in ("To", "Cc") else found[0]
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    if in_reply_to:
+    if writable_id(in_reply_to or ""):
         message["In-Reply-To"] = in_reply_to
-    if references:
-        message["References"] = " ".join(references)
+    threading = [reference for reference in references if writable_id(reference)]
+    if threading:
+        message["References"] = " ".join(threading)
     message["Auto-Submitted"] = "auto-replied" if kind.answers_a_message else "auto-generated"
     message["X-Auto-Response-Suppress"] = AUTO_RESPONSE_SUPPRESS
     message["X-Mailbot-Kind"] = kind.value
@@ -177,10 +183,21 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
         message.set_boundary(_boundary(message_id, rendered, avoid=avoid))
     if original is None:
         message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
-        return message.as_bytes(policy=POLICY)
+        return message.as_bytes(policy=written)
 
     return _with_original(message, original, boundary=_boundary(message_id, rendered, avoid=avoid, salt="mixed"),
-                          placeholder=_placeholder(message_id, rendered, original))
+                          placeholder=_placeholder(message_id, rendered, original), written=written)
+
+
+def writable_id(message_id: str) -> bool:
+    """Whether a received Message-ID can be written in In-Reply-To or References as it is.
+
+    A sender's Message-ID may hold 8-bit bytes, spaces or control characters;
+    such an id is left out (threading falls back to the case reference in
+    the subject) rather than making the answer impossible to write.
+    """
+    return (len(message_id) > 2 and message_id.startswith("<") and message_id.endswith(">")
+            and message_id.isascii() and message_id.isprintable() and " " not in message_id)
 
 
 def wire_form(raw: bytes) -> bytes:
@@ -239,7 +256,8 @@ def _boundary(message_id: str, rendered: Rendered, *, avoid: bytes = b"", salt: 
         counter += 1
 
 
-def _with_original(message: EmailMessage, original: bytes, *, boundary: str, placeholder: str) -> bytes:
+def _with_original(message: EmailMessage, original: bytes, *, boundary: str, placeholder: str,
+                   written=POLICY) -> bytes:
     """`message` made multipart/mixed, its text first, then `original` as a message/rfc822 part, as bytes.
 
     The part is generated holding `placeholder`, which is then replaced by
@@ -250,7 +268,7 @@ def _with_original(message: EmailMessage, original: bytes, *, boundary: str, pla
     message.attach(_attachment_part(placeholder, transfer_encoding=_attached_encoding(original)))
     message.set_boundary(boundary)
     message["Content-Language"] = "en-GB"
-    framed = message.as_bytes(policy=POLICY)
+    framed = message.as_bytes(policy=written)
     marker = placeholder.encode("ascii")
     if framed.count(marker) != 1:
         raise RuntimeError("the placeholder of the attached message was not written exactly once")

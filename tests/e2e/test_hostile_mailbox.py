@@ -152,7 +152,9 @@ def test_a_hostile_mailbox_never_stalls_and_every_good_complaint_is_answered_onc
     acknowledged = [address for message in smtp.by_kind("acknowledgement") for address in message.rcpt_tos]
     for _, complainant in GOOD.values():
         assert acknowledged.count(complainant) == 1, smtp.describe()
-    assert "zoe.whitfield@example.org" in acknowledged, smtp.describe()
+    assert "zoe.whitfield@example.org" in acknowledged, smtp.describe()   # a mislabelled charset read
+    assert "nul@example.org" in acknowledged, smtp.describe()             # an unwritable Message-ID answered
+    assert len(smtp.by_kind("alert")) == 3, smtp.describe()   # too large, no mail at all, Message-ID reused
     writers = {complainant for _, complainant in GOOD.values()} | {
         "cut.short@example.net", "deep@example.org", "large@example.org", "many@example.org", "injector@example.org", ATTACKER,
         "nul@example.org", "backtrack@example.org", "words@example.org", "zoe.whitfield@example.org",

@@ -185,3 +185,22 @@ def test_a_long_subject_is_folded_between_words_and_reads_back_without_a_leading
     assert folded[0].startswith("Subject: " + subject.split()[0] + " "), folded
     assert len(folded) > 1 and all(len(line) <= 78 for line in folded), folded
     assert _parse(raw)["Subject"] == subject
+
+
+def test_a_non_ascii_address_is_written_in_utf8_never_as_an_encoded_word():
+    """RFC 6532: an address may hold UTF-8, an RFC 2047 encoded word may not stand in an address."""
+    raw, _ = _compose(to=["Jos\u00e9 Mart\u00ednez <jos\u00e9\u00b7m@example.org>"])
+
+    to_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"To:"))
+    assert "jos\u00e9\u00b7m@example.org".encode() in to_line and b"=?" not in to_line
+    assert to_line.decode("utf-8") == "To: Jos\u00e9 Mart\u00ednez <jos\u00e9\u00b7m@example.org>"
+
+
+def test_a_received_message_id_that_cannot_be_written_is_left_out_of_the_threading_headers():
+    """A sender's Message-ID with 8-bit bytes (Dovecot's 0x80 for a NUL) must not make the answer unwritable."""
+    raw, _ = _compose(in_reply_to="<nul\udc80id@example.org>",
+                      references=["<root@example.org>", "<nul\udc80id@example.org>", "<with space@x>"])
+
+    message = _parse(raw)
+    assert message["In-Reply-To"] is None
+    assert str(message["References"]) == "<root@example.org>"
