@@ -28,7 +28,9 @@ from mailbot.triage import Body, Known, RuleSet, load_ruleset
 
 log = logging.getLogger("mailbot")
 _SECRET_KEY = "message-id-secret"
-REQUIRED_KINDS = (Kind.ACKNOWLEDGEMENT, Kind.STAFF_NOTIFICATION)   # what a new case sends
+# What a new case sends, and what tells staff of mail set aside or not delivered: without these templates
+# a complaint could sit unseen, so a templates folder that lacks one is refused at start.
+REQUIRED_KINDS = (Kind.ACKNOWLEDGEMENT, Kind.STAFF_NOTIFICATION, Kind.ALERT, Kind.CASE_UPDATE)
 
 
 @dataclass

@@ -64,6 +64,18 @@ def test_run_once_refuses_a_template_that_includes_one_that_does_not_exist(local
     assert untouched(local)
 
 
+def test_run_once_refuses_a_templates_folder_without_the_alert_that_tells_staff_of_mail_set_aside(local):
+    """An administrator's own copy of the templates made before alerts existed: a quarantined complaint would
+    sit unseen, so the pass does not start."""
+    (local / "templates" / "common" / "alert.txt.j2").unlink()
+    deliver(local, COMPLAINT)
+
+    result = mailbot(local, "run", "--once", "--now", NOW)
+
+    assert result.exit_code == 2 and "no template for alert (alert.txt.j2" in result.stderr, result.stderr
+    assert untouched(local)
+
+
 # -- settings: type and range, with the line ----------------------------------------------------------------
 
 @pytest.mark.parametrize("value, shown", [("-5", "-5"), ('"sixty"', '"sixty"'), ("0", "0"), ("1.5", "1.5")])
