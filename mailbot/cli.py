@@ -9,6 +9,7 @@ import click
 
 from mailbot.app import load_app, template_problems
 from mailbot.clock import Clock
+from mailbot.process_memory import return_large_buffers_to_the_system
 from mailbot.commands import cases, check, demo, outbox, quarantine, triage
 from mailbot.errors import ConfigError
 from mailbot.commands.options import config_option, now_option, reports_config_errors
@@ -36,6 +37,7 @@ def main(log_level: str) -> None:
     be reached (all else done), 2 a configuration error.
     """
     setup_logging(log_level)
+    return_large_buffers_to_the_system()
 
 
 @main.command()

@@ -99,13 +99,15 @@ def stored_body_sha256(session: Session, message_id: int) -> str:
     return digests.body_sha256
 
 
-def read_raw(session: Session, message_id: int) -> bytes:
+def read_raw(session: Session, message_id: int) -> bytes | bytearray:
     """The bytes of a recorded message, read with as few copies as the database allows.
 
     The ORM would read PostgreSQL's bytea as hex text (about six times the
     message) and SQLite's blob through a copy of the whole row. PostgreSQL's
     driver keeps its receive buffer as large as the largest result it ever
-    read, so the bytes come in binary chunks.
+    read, so the bytes come in binary chunks, each written into one
+    bytearray of the final size (joining them would hold the message twice);
+    `parse_message` reads a bytearray in place.
     """
     connection = session.connection()
     driver = connection.connection.driver_connection
@@ -114,14 +116,16 @@ def read_raw(session: Session, message_id: int) -> bytes:
             return blob.read()
     if connection.dialect.driver != "psycopg":
         return session.scalar(select(RawMessage.raw).where(RawMessage.message_id == message_id))
-    chunks = []
     with driver.cursor(binary=True) as cursor:
         size = cursor.execute("SELECT length(raw) FROM raw_messages WHERE message_id = %s", (message_id,)).fetchone()[0]
-        for start in range(1, size + 1, CHUNK):   # SQL counts from 1
+        whole = bytearray(size)
+        for start in range(0, size, CHUNK):
             cursor.execute("SELECT substr(raw, %s, %s) FROM raw_messages WHERE message_id = %s",
-                           (start, CHUNK, message_id))
-            chunks.append(cursor.fetchone()[0])
-    return b"".join(chunks)
+                           (start + 1, CHUNK, message_id))   # SQL counts from 1
+            chunk = cursor.fetchone()[0]
+            whole[start:start + len(chunk)] = chunk
+            del chunk
+    return whole
 
 
 def stored_size(session: Session, message_id: int) -> int:

@@ -97,7 +97,7 @@ def _real_headers_from(lines: list[bytes], start: int) -> bool:
     for line in lines[start:]:
         if not line.strip():
             return False
-        if _is_header(line) and line.split(b":", 1)[0].strip().lower() in _EVERY_MESSAGE_HAS:
+        if _is_header(line) and bytes(line.split(b":", 1)[0].strip().lower()) in _EVERY_MESSAGE_HAS:
             return True
     return False
 

@@ -37,8 +37,11 @@ from mailbot.parse.text import storable
 MAX_ATTACHED_DEPTH = 3
 
 
-def parse_message(raw: bytes) -> Message:
+def parse_message(raw: bytes | bytearray) -> Message:
     """Read one email's bytes into a `Message`.
+
+    A bytearray is read in place, not copied (the record hands a large
+    message over as one, see `mailbot.intake.stored_bytes.read_raw`).
 
     Damaged but readable mail (wrong charset labels, missing or rewritten
     boundaries, HTML only) still gives a Message, with each repair named in
@@ -46,7 +49,8 @@ def parse_message(raw: bytes) -> Message:
     readable can be made of the bytes: the caller quarantines them.
     """
     with header_budget() as budget:
-        return _guarded(lambda: _parse(bytes(raw), depth=0, budget=budget))
+        return _guarded(lambda: _parse(raw if isinstance(raw, (bytes, bytearray)) else bytes(raw), depth=0,
+                                       budget=budget))
 
 
 def _guarded(read: Callable[[], Message]) -> Message:

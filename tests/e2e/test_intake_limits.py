@@ -18,7 +18,7 @@ from sqlalchemy import select
 from mailbot.clock import parse_instant
 from mailbot.db.engine import open_engine, session_factory
 from mailbot.db.models import InboundMessage
-from tests.installation import MAILBOT
+from tests.installation import MAILBOT, make_installation
 from tests.intake.memory_load import INTAKE_ONLY, MB, many_parts, measure, plain_complaint, with_attachment
 
 NOW = "2026-11-16T10:30:00+00:00"
@@ -26,8 +26,8 @@ PANEL = "democratic-services"
 PEAK_LIMIT = 150 * MB
 
 
-def inbound(installation) -> list[tuple]:
-    engine = open_engine(f"sqlite:///{installation.root / 'mailbot.db'}")
+def inbound(installation, url: str | None = None) -> list[tuple]:
+    engine = open_engine(url or f"sqlite:///{installation.root / 'mailbot.db'}")
     try:
         with session_factory(engine)() as session:
             return session.execute(select(InboundMessage.message_id, InboundMessage.status, InboundMessage.error,
@@ -87,11 +87,12 @@ def test_intake_of_heavy_mail_holds_one_message_at_a_time(installation, tmp_path
     assert statuses == ["received", "received", "received", "quarantined", "received"]
 
 
-def test_a_pass_over_heavy_mail_stays_under_150_mb(installation, tmp_path):
-    """GIVEN the heavy mailbox
+def test_a_pass_over_heavy_mail_stays_under_150_mb(tmp_path, dovecot, smtp_server, database_url):
+    """GIVEN the heavy mailbox, on SQLite and on PostgreSQL
     WHEN `mailbot run --once` runs as a process of its own
     THEN its peak resident memory (its own ru_maxrss, read by wait4) stays under 150 MB (a pass over such a
     mailbox peaked at about 350 MB), and every complaint it could read is opened."""
+    installation = make_installation(tmp_path, dovecot, smtp_server, database_url)
     deliver_heavy_mail(installation)
 
     result = measure([str(MAILBOT), "run", "--once", "--now", NOW, "--config", str(installation.config)],
@@ -99,5 +100,5 @@ def test_a_pass_over_heavy_mail_stays_under_150_mb(installation, tmp_path):
 
     assert result.status == 0, result.stderr[-3000:]
     assert result.peak_rss < PEAK_LIMIT, f"whole pass: peak RSS {result.peak_rss / MB:.1f} MB"
-    statuses = [status for _, status, _, _ in inbound(installation)]
+    statuses = [status for _, status, _, _ in inbound(installation, database_url)]
     assert statuses == ["processed", "processed", "processed", "quarantined", "processed"]
