@@ -5,11 +5,8 @@ derived from the Message-ID and the content), so the bytes stored in the
 outbox row are the bytes sent, on the first attempt and on every retry.
 
 A message that carries another one (a redirect carries the complaint) is
-multipart/mixed: our text first, then the original as a `message/rfc822` part
-whose body is the original's own bytes. The standard library would parse and
-re-write an attached message (refolding headers, re-encoding parts), so the
-part is generated around a placeholder and the original's bytes are put in
-its place afterwards, untouched.
+multipart/mixed: our text first, then the original, untouched
+(attached_original.py).
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from email.header import decode_header, make_header
 from email.utils import format_datetime, unquote
 
 from mailbot import patterns
+from mailbot.outbox.attached_original import placeholder_for, wire_form, with_original
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.templates import Rendered, TemplateSet
 
@@ -34,8 +32,6 @@ __all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "needs_8
 
 _NAMED_ADDRESS = patterns.compile(r"\s*(.*?)\s*<([^<>]*)>\s*", dot_all=True)   # cubic with `re`
 _ADDR_SPEC = re.compile(r'[^@\s<>,;"]+@[^@\s<>,;"]+')   # linear with fullmatch: classes end at "@"
-_BARE_LF = re.compile(rb"(?<!\r)\n")   # linear: fixed length
-ATTACHED_FILENAME = "original-message.eml"
 
 # Exchange honours this and sends no out-of-office or auto-reply to our mail;
 # delivery reports (DR, NDR) are deliberately not suppressed: bounces are recorded.
@@ -185,8 +181,8 @@ def compose(rendered: Rendered, *, kind: Kind, from_addr: str, to: Sequence[str]
         message["Content-Language"] = "en-GB"   # after the body: set_content clears Content-* headers
         return message.as_bytes(policy=written)
 
-    return _with_original(message, original, boundary=_boundary(message_id, rendered, avoid=avoid, salt="mixed"),
-                          placeholder=_placeholder(message_id, rendered, original), written=written)
+    return with_original(message, original, boundary=_boundary(message_id, rendered, avoid=avoid, salt="mixed"),
+                         placeholder=placeholder_for(message_id, rendered, original), policy=written)
 
 
 def writable_id(message_id: str) -> bool:
@@ -198,11 +194,6 @@ def writable_id(message_id: str) -> bool:
     """
     return (len(message_id) > 2 and message_id.startswith("<") and message_id.endswith(">")
             and message_id.isascii() and message_id.isprintable() and " " not in message_id)
-
-
-def wire_form(raw: bytes) -> bytes:
-    """`raw` with every bare LF made CRLF, and nothing else changed: what an attached message becomes."""
-    return _BARE_LF.sub(b"\r\n", raw)
 
 
 def needs_8bitmime(raw: bytes) -> bool:
@@ -254,54 +245,3 @@ def _boundary(message_id: str, rendered: Rendered, *, avoid: bytes = b"", salt: 
                 and boundary.encode("ascii") not in avoid):
             return boundary
         counter += 1
-
-
-def _with_original(message: EmailMessage, original: bytes, *, boundary: str, placeholder: str,
-                   written=POLICY) -> bytes:
-    """`message` made multipart/mixed, its text first, then `original` as a message/rfc822 part, as bytes.
-
-    The part is generated holding `placeholder`, which is then replaced by
-    `original`: the generator never parses or re-writes the attached message.
-    """
-    message.make_mixed()                      # moves the text (or the alternatives) into the first part
-    message.get_payload(0)["Content-Language"] = "en-GB"
-    message.attach(_attachment_part(placeholder, transfer_encoding=_attached_encoding(original)))
-    message.set_boundary(boundary)
-    message["Content-Language"] = "en-GB"
-    framed = message.as_bytes(policy=written)
-    marker = placeholder.encode("ascii")
-    if framed.count(marker) != 1:
-        raise RuntimeError("the placeholder of the attached message was not written exactly once")
-    # The CRLF after the placeholder belongs to the closing delimiter, so the part's body is `original` exactly.
-    return framed.replace(marker, original)
-
-
-def _placeholder(message_id: str, rendered: Rendered, original: bytes) -> str:
-    """A word that occurs nowhere else in the message, to be replaced by the attached bytes."""
-    counter = 0
-    while True:
-        digest = hashlib.sha256(b"placeholder\0%d\0" % counter + message_id.encode("utf-8", "surrogatepass")
-                                + b"\0" + original).hexdigest()
-        placeholder = f"mailbot-attached-message-{digest}"
-        if placeholder not in rendered.text and placeholder not in (rendered.html or ""):
-            return placeholder
-        counter += 1
-
-
-def _attachment_part(placeholder: str, *, transfer_encoding: str) -> EmailMessage:
-    """The message/rfc822 part, holding `placeholder` where the original's bytes will go."""
-    part = EmailMessage(policy=POLICY)
-    part["Content-Type"] = "message/rfc822"
-    part["Content-Disposition"] = f'attachment; filename="{ATTACHED_FILENAME}"'
-    part["Content-Description"] = "The message as it was received"
-    part["Content-Transfer-Encoding"] = transfer_encoding
-    part.set_payload(placeholder)   # a str payload of message/rfc822 is written out as it is
-    return part
-
-
-def _attached_encoding(original: bytes) -> str:
-    """The Content-Transfer-Encoding a message/rfc822 body may carry (RFC 2046 5.2.1): never base64."""
-    lines = original.split(b"\r\n")
-    if b"\0" in original or b"\r" in original.replace(b"\r\n", b"") or any(len(line) > 998 for line in lines):
-        return "binary"
-    return "7bit" if original.isascii() else "8bit"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.outbox.compose import compose, needs_8bitmime, wire_form
+from mailbot.outbox.attached_original import wire_form
+from mailbot.outbox.compose import compose, needs_8bitmime
 from mailbot.outbox.kinds import Kind
 from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.templates import Rendered
