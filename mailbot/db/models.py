@@ -32,7 +32,7 @@ class UtcDateTime(TypeDecorator):
 
 
 class StorableText(TypeDecorator):
-    """Text as the sender wrote it, made storable everywhere: a NUL becomes U+FFFD.
+    """Text as the sender wrote it, made storable everywhere (`fit_for_storage`).
 
     PostgreSQL refuses NUL in text columns (SQLite stores it), so one header
     with a NUL would fail every pass of its mailbox; every text column that a
@@ -43,7 +43,7 @@ class StorableText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return storable(value) if isinstance(value, str) else value
+        return fit_for_storage(value) if isinstance(value, str) else value
 
 
 class StorableString(StorableText):
@@ -62,9 +62,18 @@ class StorableString(StorableText):
         return value[:limit] if isinstance(value, str) and limit and len(value) > limit else value
 
 
-def storable(text: str) -> str:
-    """`text` with every NUL replaced by U+FFFD (the replacement character)."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+def fit_for_storage(text: str) -> str:
+    """`text` as every database takes it: a NUL becomes U+FFFD, a lone surrogate (a byte a decoder kept) "?".
+
+    PostgreSQL refuses NUL; its driver cannot encode a lone surrogate at all.
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 class Base(DeclarativeBase):

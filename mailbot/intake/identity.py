@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
 
-from mailbot.db.models import storable
+from mailbot.db.models import fit_for_storage
 
 _BODY_START = re.compile(rb"\r?\n\r?\n")   # linear: fixed length
 HEADER_BYTES = 1024 * 1024   # where a Message-ID is looked for: a header block longer than this is not mail
@@ -114,4 +114,4 @@ def message_id_of(head: bytes) -> str:
         return ""
     # compat32 keeps 8-bit bytes as surrogate escapes: give them back and read them as RFC 6532 UTF-8.
     value = values[0].encode("ascii", "surrogateescape").decode("utf-8", "replace")
-    return storable(" ".join(value.split()))
+    return fit_for_storage(" ".join(value.split()))

@@ -111,6 +111,20 @@ def test_mailbox_state_and_case_json_fields(sessions):
         assert case.missing == ["when"]
 
 
+def test_any_text_a_sender_controls_is_stored_on_either_database(sessions):
+    """GIVEN a NUL, a lone surrogate (a byte a decoder kept) and a name longer than its column
+    THEN the row is stored (PostgreSQL refused the first, its driver the second, both the third)."""
+    with sessions() as session:
+        session.add(Case(ref="PCP-2026-00001", mailbox="democratic-services", body="cambs-panel", status="open",
+                         complainant_name="Ann\x00 Ex\udc80ample " + "x" * 400, subject="nul\x00 and \udcff byte",
+                         review=None, missing=[], flags=[], rules=[], received_at=NOW, opened_at=NOW))
+        session.commit()
+    with sessions() as session:
+        case = session.scalar(select(Case))
+        assert case.subject == "nul\ufffd and ? byte"
+        assert case.complainant_name.startswith("Ann\ufffd Ex?ample ") and len(case.complainant_name) == 300
+
+
 def test_the_newest_revision_is_the_head_alembic_knows():
     """`migrate` skips Alembic when the schema is at `newest_revision()`: it must be Alembic's own head."""
     from alembic.config import Config
