@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import unicodedata
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,6 +23,7 @@ from mailbot.errors import ConfigError, PatternError
 from mailbot.parse import parse_message
 from mailbot.triage import Action, Known, evaluate, load_ruleset
 from mailbot.triage.rule_patterns import compile_patterns
+from tests.unit.rule_files import broken_rules
 
 _ASSIGNED = "".join(chr(point) for point in range(0x110000)
                     if not 0xD800 <= point < 0xE000 and unicodedata.category(chr(point)) != "Cn")
@@ -128,17 +128,6 @@ BROKEN = {
     "unknown key beside a pattern": ("not_after: ['not ']", "not_before: ['not ']",
                                      ["not_before: unknown key (known: pattern, not_after)"]),
 }
-
-
-def broken_rules(tmp_path: Path, shipped: str, broken: str) -> tuple[Path, int]:
-    """A copy of the shipped rules with `shipped` replaced by `broken`; the file and the line changed."""
-    rules = tmp_path / "rules"
-    shutil.copytree(shipped_dir("rules"), rules)
-    path = rules / "cambridgeshire.yaml"
-    text = path.read_text()
-    assert shipped in text
-    path.write_text(text.replace(shipped, broken, 1))
-    return path, text[:text.index(shipped)].count("\n") + 1
 
 
 @pytest.mark.parametrize("shipped, broken, words", BROKEN.values(), ids=BROKEN.keys())

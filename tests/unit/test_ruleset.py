@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from mailbot.config import shipped_dir
 from mailbot.errors import ConfigError
 from mailbot.parse import parse_message
 from mailbot.triage import Action, Known, evaluate, load_ruleset
+from tests.unit.rule_files import broken_rules
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "mail"
 
@@ -38,14 +38,9 @@ def test_body_settings_of_the_seeds():
 
 
 def broken(tmp_path: Path, old: str, new: str) -> list[str]:
-    rules = tmp_path / "rules"
-    shutil.copytree(shipped_dir("rules"), rules)
-    path = rules / "cambridgeshire.yaml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    path, _ = broken_rules(tmp_path, old, new)
     with pytest.raises(ConfigError) as caught:
-        load_ruleset(rules, "cambridgeshire")
+        load_ruleset(path.parent, "cambridgeshire")
     return caught.value.problems
 
 
