@@ -12,19 +12,23 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.cases.letters import COMPLAINANT_KIND
+from mailbot.addresses import bare, normalised
+from mailbot.cases.threading import find_thread, staff_claim
 from mailbot.clock import LONDON, Clock
 from mailbot.config import find_config, load_settings
 from mailbot.db.engine import NoDatabase, has_schema, migrate, open_engine, session_factory, shown_url
 from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import is_ours
 from mailbot.outbox.template_samples import sample_context
 from mailbot.outbox.templates import TemplateSet
 from mailbot.settings import MailboxSettings, Settings
 from mailbot.parse.message import Message
+from mailbot.outbox.queue import addresses_at_cap
 from mailbot.triage import Body, Known, RuleSet, load_ruleset
+from mailbot.triage.known import Mailbox
+from mailbot.triage.letters import COMPLAINANT_KIND
 
 log = logging.getLogger("mailbot")
 _SECRET_KEY = "message-id-secret"
@@ -58,24 +62,40 @@ class App:
         return {parseaddr(person)[1].lower() for mailbox in self.settings.mailboxes
                 for person in (*mailbox.staff, *mailbox.managers)}
 
-    def watched_mailbox(self, body_id: str | None) -> MailboxSettings | None:
-        """The mailbox of `body_id` when this installation watches it (a redirect there is a transfer)."""
-        name = self.ruleset.mailbox_of(body_id) if body_id else None
-        return next((mailbox for mailbox in self.settings.mailboxes if mailbox.name == name), None)
-
-    def known_about(self, message: Message, *, received: datetime) -> Known:
+    def known_about(self, message: Message, *, received: datetime, session: Session | None = None,
+                    may_answer: bool = True, now: datetime | None = None) -> Known:
         """What the installation knows of a message that triage cannot see in it.
 
-        Without the database (a dry run) there is no secret, so only our
-        addresses can show that a message is our own.
+        With a `session`, the record is asked too: the case the message
+        answers, whether its claim to come from staff holds, and who had
+        the most automatic answers allowed. Without one (a dry run) there
+        is no secret, so only our addresses can show a message is our own.
         """
         own_mail = ""
         if self.secret and message.message_id and is_ours(self.secret, message.message_id):
             own_mail = f"Message-ID {message.message_id} is signed by this mailbot"
         elif message.sender in self.own_addresses:
             own_mail = f"sent from our own mailbox address {message.sender}"
+        staff = frozenset(self.staff_addresses)
+        thread, claim, at_cap = None, None, frozenset()
+        if session is not None and not own_mail and not message.automatic.any():
+            own = frozenset(normalised(address) for address in self.own_addresses)
+            claim = staff_claim(self.secret, message, staff=staff, own=own)
+            thread = find_thread(session, self.secret, message, case_ref=claim.case_ref if claim and claim.valid else None)
+        if session is not None:
+            at_cap = addresses_at_cap(session, now or self.clock.now())
         return Known(own_mail=own_mail, received=received.astimezone(LONDON).date(),
-                     own_addresses=frozenset(self.own_addresses))
+                     own_addresses=frozenset(self.own_addresses), mailboxes=self.watched_mailboxes,
+                     staff_addresses=staff, at_cap=at_cap, may_answer=may_answer, thread=thread, staff=claim)
+
+    @property
+    def watched_mailboxes(self) -> tuple[Mailbox, ...]:
+        """The watched mailboxes as triage is told of them: addresses and staff, bare and lower-case."""
+        return tuple(Mailbox(name=mailbox.name, address=mailbox.address.lower(),
+                             staff=tuple(bare(person) for person in mailbox.staff if bare(person)),
+                             managers=tuple(bare(person) for person in mailbox.managers if bare(person)),
+                             staff_names=tuple((address, name) for name, address in mailbox.staff_people))
+                     for mailbox in self.settings.mailboxes)
 
 
 CREATE, EXISTING = "create", "existing"     # how load_app opens the database

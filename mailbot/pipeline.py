@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
-from mailbot.cases import audit
-from mailbot.cases.letters import send_letters
-from mailbot.cases.opening import open_case
+from mailbot.db import events
+from mailbot.cases.apply import apply
 from mailbot.cases.quarantined import alert_quarantined
 from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
 from mailbot.intake.stored_bytes import read_raw
 from mailbot.parse import parse_message
-from mailbot.parse.message import Message
-from mailbot.settings import MailboxSettings
-from mailbot.triage import Action, Decision, Hit, Known, evaluate
+from mailbot.triage import Action, evaluate
 
 log = logging.getLogger("mailbot.pipeline")
 decision_log = logging.getLogger("mailbot.triage")
@@ -71,7 +68,7 @@ def quarantine(app: App, message_id: int, reason: str, *, detail: str = "", now:
     with app.sessions() as session:
         inbound = session.get(InboundMessage, message_id)
         inbound.status, inbound.error = "quarantined", reason
-        audit.record(session, at=now, action="quarantined", message_id=message_id, reason=reason,
+        events.record(session, at=now, action="quarantined", message_id=message_id, reason=reason,
                      detail={"traceback": detail} if detail else {})
         session.commit()
     return Outcome(message_id, Action.QUARANTINE.value, None, (reason,))
@@ -82,45 +79,18 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         message = parse_message(read_raw(session, inbound.id))
     except UnreadableMail as error:
         inbound.status, inbound.error = "quarantined", str(error)
-        audit.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")
+        events.record(session, at=now, action="quarantined", message_id=inbound.id, reason=f"unreadable: {error}")
         log.warning("message %s in %s is unreadable, quarantined: %s", inbound.id, inbound.mailbox, error)
         return Outcome(inbound.id, Action.QUARANTINE.value, None, (str(error),))
-    known = app.known_about(message, received=inbound.received_at)
+    known = app.known_about(message, received=inbound.received_at, session=session, may_answer=inbound.auto_answer,
+                            now=now)
     decision = evaluate(message, inbound.mailbox, app.ruleset, known)
     decision_log.info("%s in %s: %s (%s)", message.message_id or f"message {inbound.id}", inbound.mailbox,
                       decision.action.value, decision.why)
-    if not decision.opens_case:
+    if decision.action in (Action.IGNORE, Action.QUARANTINE):
         inbound.status = "ignored"
-        audit.record(session, at=now, action="mail-ignored", message_id=inbound.id, reason=decision.why,
-                     detail={"rules": decision.rules, "message_id": message.message_id, "hits": decision.reasons})
+        events.record(session, at=now, action="mail-ignored", message_id=inbound.id, reason=decision.why,
+                      detail={"rules": decision.rules, "message_id": message.message_id, "hits": decision.reasons})
         return Outcome(inbound.id, decision.action.value, None, tuple(decision.reasons))
-    decision, mailbox = _transfer_inside(app, message, known, decision, inbound.mailbox)
-    case = open_case(session, decision=decision, message=message, inbound=inbound, mailbox=mailbox.name,
-                     body=app.ruleset.bodies[decision.body], now=now)
-    session.flush()
-    session.refresh(case, ["deadlines"])
-    send_letters(app, session, case=case, message=message, decision=decision, inbound=inbound, mailbox=mailbox, now=now)
-    inbound.status = "processed"
-    return Outcome(inbound.id, decision.action.value, case.ref, tuple(decision.reasons))
-
-
-def _transfer_inside(app: App, message: Message, known: Known, decision: Decision,
-                     mailbox_name: str) -> tuple[Decision, MailboxSettings]:
-    """A redirect to a body whose mailbox this installation watches is an internal transfer: no mail.
-
-    The message is triaged again as if it had arrived in that mailbox (its
-    own rules decide: a name may be needed there), once: a decision to send
-    it back opens the case there instead.
-    """
-    here = app.settings.mailbox(mailbox_name)
-    if decision.action is not Action.REDIRECT:
-        return decision, here
-    target = app.watched_mailbox(decision.redirected_to)
-    if target is None:
-        return decision, here
-    moved = Hit("internal-transfer", f"rule {decision.rule} sends it to {decision.redirected_to}, watched here as "
-                                     f"{target.name}: the case moves there and no mail goes out", kind="fact")
-    again = evaluate(message, target.name, app.ruleset, known)
-    if again.action is Action.REDIRECT and again.redirected_to == decision.body:
-        again = replace(again, action=Action.NEW_CASE, redirected_to=None)
-    return replace(again, hits=(moved, *decision.hits, *again.hits), grounds=(moved, *again.grounds)), target
+    case = apply(app, session, decision, inbound=inbound, message=message, now=now)
+    return Outcome(inbound.id, decision.action.value, case.ref if case else None, tuple(decision.reasons))

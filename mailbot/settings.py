@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import getaddresses
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +98,12 @@ class MailboxSettings:
     @property
     def max_message_bytes(self) -> int:
         return self.max_message_mb * 1024 * 1024
+
+    @property
+    def staff_people(self) -> tuple[tuple[str, str], ...]:
+        """(name, bare lower-case address) of each staff member and manager, as the config lists them."""
+        return tuple((name, address.lower()) for name, address in getaddresses([*self.staff, *self.managers])
+                     if address)
 
 
 @dataclass(frozen=True)

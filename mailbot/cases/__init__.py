@@ -1,1 +1,1 @@
-"""Cases: reference numbers, complainants, deadlines and the audit log of who did what and why."""
+"""Cases: reference numbers, complainants, deadlines and what each decision changes."""

@@ -22,11 +22,11 @@ from sqlalchemy import String, cast, create_engine, func, inspect, literal, sele
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from mailbot.cases import audit
+from mailbot.db import events
 from mailbot.intake.stored_bytes import stored_head, stored_size
 from mailbot.db.models import Event, InboundMessage, OutboxMessage
-from mailbot.outbox.kinds import Kind
-from mailbot.outbox.queue import enqueue
+from mailbot.kinds import Kind
+from mailbot.outbox.queue import Outgoing, enqueue
 
 log = logging.getLogger("mailbot.cases")
 NO_ONE_TO_TELL = "alert-not-sent"
@@ -65,7 +65,7 @@ def _alert(app, session: Session, inbound: InboundMessage, *, now: datetime) -> 
     mailbox = next((box for box in app.settings.mailboxes if box.name == inbound.mailbox), None)
     people = list(mailbox.staff or mailbox.managers) if mailbox else []
     if not people:
-        audit.record(session, at=now, action=NO_ONE_TO_TELL, message_id=inbound.id,
+        events.record(session, at=now, action=NO_ONE_TO_TELL, message_id=inbound.id,
                      reason=f"mailbox {inbound.mailbox} lists no staff or managers: nobody was told that message "
                             f"{inbound.id} was set aside ({inbound.error})")
         log.warning("message %s in %s is quarantined and nobody is listed to be told", inbound.id, inbound.mailbox)
@@ -78,9 +78,10 @@ def _alert(app, session: Session, inbound: InboundMessage, *, now: datetime) -> 
                                "reason": (inbound.error or "no reason was recorded")[:1000],
                                "message_id": inbound.message_id[:_SHOWN]}}
     body = app.ruleset.bodies.get(app.ruleset.mailboxes.get(mailbox.name, ""))
-    enqueue(session, templates=app.templates, secret=app.secret, kind=Kind.ALERT, context=context, case=None,
-            cause=f"in-{inbound.id}", from_name=f"mailbot ({body.name if body else mailbox.name})",
-            from_address=mailbox.address, to=people, reply_to=None, mailbox=mailbox.name, now=now)
+    enqueue(session, Outgoing(kind=Kind.ALERT, context=context, case=None, cause=f"in-{inbound.id}",
+                              from_name=f"mailbot ({body.name if body else mailbox.name})",
+                              from_address=mailbox.address, to=tuple(people), mailbox=mailbox.name),
+            templates=app.templates, secret=app.secret, now=now)
     log.info("message %s in %s is quarantined: staff alerted", inbound.id, inbound.mailbox)
     return True
 

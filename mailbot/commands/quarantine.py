@@ -12,7 +12,7 @@ from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
 from mailbot.db.models import InboundMessage, RawMessage
 from mailbot.errors import ConfigError
-from mailbot.cases import audit
+from mailbot.db import events
 
 
 @click.group()
@@ -62,7 +62,7 @@ def retry(message_id, config_path, now):
             click.echo(f"mailbot: no quarantined message {message_id}", err=True)
             sys.exit(EXIT_UNREACHABLE)
         row.status = "received"
-        audit.record(session, at=app.clock.now(), action="quarantine-retry", actor="operator", message_id=row.id,
+        events.record(session, at=app.clock.now(), action="quarantine-retry", actor="operator", message_id=row.id,
                      reason=f"re-run after: {row.error}")
         session.commit()
     outcome = process_one(app, message_id, now=app.clock.now())

@@ -8,12 +8,11 @@ from pathlib import Path
 import click
 
 from mailbot.app import load_app
-from mailbot.cases.letters import COMPLAINANT_KIND
 from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_CONFIG, config_option, now_option, reports_config_errors
 from mailbot.errors import UnreadableMail
 from mailbot.parse import parse_message
-from mailbot.triage import Action, evaluate
+from mailbot.triage import evaluate
 
 
 
@@ -56,32 +55,18 @@ def triage(file, config_path, mailbox_name, explain, now):
                    f"in time: {decision.review['in_time']}")
     click.echo(f"missing: {', '.join(decision.missing) or 'nothing'}")
     click.echo("would send:")
-    for line in _would_send(app, mailbox_name, decision):
+    if decision.mailbox and decision.mailbox != mailbox_name:
+        click.echo(f"case in: {decision.mailbox} (an internal transfer: no mail to {decision.body})")
+    for line in _would_send(decision):
         click.echo(f"  {line}")
     if explain:
         _explain(message, decision)
 
 
-def _would_send(app, mailbox_name: str, decision) -> list[str]:
-    if not decision.opens_case:
-        return ["nothing"]
-    lines = []
-    if decision.action is Action.REDIRECT:
-        target = app.ruleset.bodies[decision.redirected_to]
-        if app.watched_mailbox(target.id) is not None:
-            return [f"nothing: an internal transfer to {target.id}, acknowledged from there"]
-        lines.append(f"redirect to {target.address} (the original attached)")
-    kind = decision.template or COMPLAINANT_KIND[decision.action].value
-    if decision.complainant_email in app.staff_addresses:
-        lines.append(f"no {kind}: {decision.complainant_email} is a staff address")
-    else:
-        lines.append(f"{kind} to {decision.complainant_email}" if decision.complainant_email else f"no {kind}: no address")
-    try:
-        staff = app.settings.mailbox(mailbox_name).staff
-    except KeyError:
-        staff = ()
-    lines.append(f"staff-notification to {', '.join(staff)}" if staff else "no staff-notification (no staff listed)")
-    return lines
+def _would_send(decision) -> list[str]:
+    """The decision's letters, as `run --once` then queues them: the same values, not a copy of the logic."""
+    lines = [str(letter) for letter in decision.letters]
+    return lines or ["nothing"]
 
 
 def _explain(message, decision) -> None:

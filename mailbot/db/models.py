@@ -168,6 +168,8 @@ class Case(Base):
     missing: Mapped[list] = mapped_column(JSON, default=list)
     flags: Mapped[list] = mapped_column(JSON, default=list)
     rules: Mapped[list] = mapped_column(JSON, default=list)
+    assigned: Mapped[str] = mapped_column(StorableString(300), default="", server_default="")  # single point of contact
+    needs: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")   # what awaiting-details waits for
     subject: Mapped[str] = mapped_column(StorableText, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)

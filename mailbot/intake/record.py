@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.cases import audit
+from mailbot.db import events
 from mailbot.db.models import Delivery, InboundMessage
 from mailbot.intake.identity import Identity, dedup_key, identify, identity_of
 from mailbot.intake.raw import Fetched, LargeMail, RawMail
@@ -98,7 +98,7 @@ def _add(session: Session, mail: Fetched, identity: Identity, raw, quarantine: t
     session.add(message)
     session.flush()
     if quarantine:
-        audit.record(session, at=now, action="quarantined", message_id=message.id, reason=reason,
+        events.record(session, at=now, action="quarantined", message_id=message.id, reason=reason,
                      detail={"flags": flags})
         log.warning("mailbox %s: message %s (%s) quarantined at intake: %s", message.mailbox, message.id,
                     message.message_id[:200] or "no Message-ID", reason)
@@ -124,7 +124,7 @@ def _by_key(session: Session, mailbox: str, key: str) -> InboundMessage | None:
 
 
 def _duplicate(session: Session, mail: Fetched, known: InboundMessage, *, now: datetime) -> None:
-    audit.record(session, at=now, action="duplicate-delivery", case_id=known.case_id, message_id=known.id,
+    events.record(session, at=now, action="duplicate-delivery", case_id=known.case_id, message_id=known.id,
                  reason=f"the same message ({known.dedup_key[:80]}) was delivered again as {mail.source_key}")
     log.info("mailbox %s: %s is a duplicate delivery of message %s (%s)", mail.mailbox, mail.source_key, known.id,
              known.dedup_key[:80])

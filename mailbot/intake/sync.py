@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.cases import audit
+from mailbot.db import events
 from mailbot.db.models import Delivery, MailboxState
 from mailbot.intake.batches import FetchLimits
 from mailbot.intake.raw import MailSource, SyncState
@@ -41,7 +41,7 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
         first_sync = state is None
         recorded = SyncState(state.uidvalidity, state.last_uid) if state and state.uidvalidity is not None else None
         if server_state and recorded and recorded.uidvalidity != server_state.uidvalidity:
-            audit.record(session, at=now, action="uidvalidity-changed",
+            events.record(session, at=now, action="uidvalidity-changed",
                          reason=f"mailbox {mailbox}: UIDVALIDITY {recorded.uidvalidity} -> {server_state.uidvalidity}; "
                                 "every message is offered again and recognised by its Message-ID",
                          detail={"mailbox": mailbox, "old": recorded.uidvalidity, "new": server_state.uidvalidity})

@@ -24,7 +24,7 @@ from email.utils import format_datetime, unquote
 
 from mailbot import patterns
 from mailbot.outbox.attached_original import placeholder_for, wire_form, with_original
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.templates import Rendered, TemplateSet
 
 __all__ = ["Rendered", "TemplateSet", "compose", "envelope_recipients", "needs_8bitmime", "parse_address",

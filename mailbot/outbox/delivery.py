@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.cases import audit
+from mailbot.db import events
 from mailbot.db.models import OutboxMessage
 from mailbot.errors import PermanentSendError, TransientSendError
 from mailbot.outbox.envelope import Refused, describe_refused
@@ -126,7 +126,7 @@ def _deliver_one(app: App, transport: Transport, row_id: int, *, now: datetime) 
 def _fail(app: App, session: Session, row: OutboxMessage, reason: str, *, now: datetime) -> None:
     """Mark `row` failed for good, on the case's log too, and tell the case's staff."""
     row.status, row.last_error = "failed", reason
-    audit.record(session, at=now, action="send-failed", case_id=row.case_id, reason=reason,
+    events.record(session, at=now, action="send-failed", case_id=row.case_id, reason=reason,
                  detail={"message_id": row.message_id, "kind": row.kind})
     log.error("outbox: %s %s refused for good: %s", row.kind, row.message_id, reason)
     tell_staff(app, session, row, reason=reason, not_delivered_to=list(row.recipients), now=now)
@@ -136,10 +136,10 @@ def _mark_sent(app: App, session: Session, row: OutboxMessage, refused: Refused,
     row.status, row.sent_at = "sent", now
     row.last_error = f"not delivered to: {describe_refused(refused)}" if refused else ""
     if refused:
-        audit.record(session, at=now, action="send-partly-refused", case_id=row.case_id,
+        events.record(session, at=now, action="send-partly-refused", case_id=row.case_id,
                      reason=describe_refused(refused), detail={"message_id": row.message_id, "kind": row.kind})
         tell_staff(app, session, row, reason=describe_refused(refused), not_delivered_to=list(refused), now=now)
-    audit.record(session, at=now, action="mail-sent", case_id=row.case_id,
+    events.record(session, at=now, action="mail-sent", case_id=row.case_id,
                  reason=f"{row.kind} to {', '.join(row.recipients)}", detail={"message_id": row.message_id})
     log.info("outbox: sent %s %s to %s", row.kind, row.message_id, ", ".join(row.recipients))
 

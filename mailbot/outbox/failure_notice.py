@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from mailbot.cases import audit
+from mailbot.db import events
 from mailbot.clock import LONDON
 from mailbot.db.models import Case, OutboxMessage
-from mailbot.outbox.kinds import Kind
-from mailbot.outbox.queue import enqueue
+from mailbot.kinds import Kind
+from mailbot.addresses import bare
+from mailbot.outbox.queue import Outgoing, enqueue
 
 if TYPE_CHECKING:
     from mailbot.app import App
@@ -49,20 +50,22 @@ def tell_staff(app: App, session: Session, row: OutboxMessage, *, reason: str, n
     mailbox = next((mailbox for mailbox in app.settings.mailboxes if mailbox.name == row.mailbox), None)
     if mailbox is None or not mailbox.staff:
         why = "is no longer watched" if mailbox is None else "lists no staff"
-        audit.record(session, at=now, action="no-staff", case_id=case.id,
+        events.record(session, at=now, action="no-staff", case_id=case.id,
                      reason=f"mailbox {row.mailbox} {why}: nobody was told that the {row.kind} was not delivered")
         return
     body = app.ruleset.bodies.get(case.body)
     body_name = body.name if body is not None else case.body
     try:
-        enqueue(session, templates=app.templates, secret=app.secret, kind=Kind.CASE_UPDATE,
-                context=_context(app, case, row, mailbox, reason=reason, not_delivered_to=not_delivered_to),
-                case=case, cause=f"undelivered-{row.id}", from_name=f"mailbot ({body_name})",
-                from_address=mailbox.address, to=list(mailbox.staff), reply_to=mailbox.address,
-                mailbox=mailbox.name, now=now)
+        context = _context(app, case, row, mailbox, reason=reason, not_delivered_to=not_delivered_to)
+        for person in _staff_of(case, mailbox):
+            enqueue(session, Outgoing(kind=Kind.CASE_UPDATE, context=context, case=case,
+                                      cause=f"undelivered-{row.id}", from_name=f"mailbot ({body_name})",
+                                      from_address=mailbox.address, to=(person,), mailbox=mailbox.name,
+                                      token_for=bare(person)),
+                    templates=app.templates, secret=app.secret, now=now)
     except Exception as error:  # noqa: BLE001 - an administrator's template may fail in any way
         log.exception("case %s: the case-update about %s %s could not be made", case.ref, row.kind, row.message_id)
-        audit.record(session, at=now, action="staff-not-told", case_id=case.id,
+        events.record(session, at=now, action="staff-not-told", case_id=case.id,
                      reason=f"the case-update saying the {row.kind} was not delivered could not be made: "
                             f"{type(error).__name__}: {error}")
 
@@ -111,3 +114,8 @@ def _review(review: dict | None) -> dict | None:
         return None
     outcome = review.get("outcome_date")
     return {"outcome_date": date.fromisoformat(outcome) if outcome else None, "in_time": review.get("in_time")}
+
+
+def _staff_of(case: Case, mailbox) -> tuple[str, ...]:
+    """The case's single point of contact, else every staff member: one letter each, with a token each."""
+    return (case.assigned,) if case.assigned else tuple(mailbox.staff)

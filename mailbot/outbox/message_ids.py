@@ -22,7 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 
 VERSION = "mb1"
 NO_CASE = "_"

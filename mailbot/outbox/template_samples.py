@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from mailbot.clock import LONDON
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 
 
 # -- the sample context --------------------------------------------------------

@@ -21,7 +21,7 @@ import jinja2.meta
 
 from mailbot.clock import LONDON
 from mailbot.outbox.template_samples import sample_contexts, sample_variants
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 
 COMMON = "common"
 TEXT_SUFFIX = ".txt.j2"

@@ -15,6 +15,73 @@ class Action(StrEnum):
     SIGNPOST = "signpost"
     IGNORE = "ignore"
     QUARANTINE = "quarantine"
+    # On a case that exists: a message that answers one of ours.
+    FOLLOW_UP = "follow-up"           # the complainant (or anyone else) writes again on their case
+    STAFF_REPLY = "staff-reply"       # staff write to the complainant: relayed as correspondence
+    STAFF_COMMAND = "staff-command"   # staff run the case with #commands
+    REFUSED = "refused"               # claims to be staff and is not: never relayed nor obeyed
+
+
+class Audience(StrEnum):
+    """Who a letter is for; the addresses are resolved by triage from what it was told (`Known`)."""
+
+    COMPLAINANT = "complainant"
+    STAFF = "staff"                   # one staff member (or the single point of contact), one letter each
+    BODY = "body"                     # the body a complaint is redirected to
+    SENDER = "sender"                 # the staff member who wrote (command-error)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One letter a decision sends, or holds back and says why.
+
+    `plain`: it may carry none of what the sender wrote (it goes to someone
+    the sender named, not back to them). `counted`: the addresses it counts
+    against in the cap on automatic answers. `about`: what it reports
+    (case-update: "reply", "refused", "details-arrived" ...).
+    """
+
+    kind: str
+    audience: Audience
+    to: str = ""
+    held_back: str = ""
+    plain: bool = False
+    counted: tuple[str, ...] = ()
+    about: str = ""
+    capped_out: bool = False          # held back by the cap on automatic answers
+
+    @property
+    def goes(self) -> bool:
+        return not self.held_back
+
+    def __str__(self) -> str:
+        if self.held_back:
+            return f"no {self.kind} to {self.to or 'the ' + self.audience.value}: {self.held_back}"
+        return f"{self.kind} to {self.to}"
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """What a decision does to the record: open a case, or change the one the message belongs to.
+
+    `case_ref` None with `opens` False: the message leaves no case (automatic
+    mail, refused staff mail). `status` None leaves it as it is. `events`
+    are (action, reason) pairs for the case's log, beyond the decision itself.
+    """
+
+    opens: bool = False
+    case_ref: str | None = None
+    status: str | None = None
+    meets: tuple[str, ...] = ()        # deadlines met now ("first-contact")
+    starts: tuple[str, ...] = ()       # deadlines that start now ("first-contact", "review-window")
+    assign: str | None = None          # the new single point of contact
+    moves_to: str | None = None        # an internal transfer: the mailbox that takes the case
+    redirected_to: str | None = None   # a staff #transfer to a body outside
+    complainant_name: str | None = None
+    anonymous: bool | None = None
+    third_party: bool | None = None
+    note: str = ""                     # an internal note from staff, never sent
+    events: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +131,12 @@ class Decision:
     forwarded_by: dict | None = None    # {"name", "address", "layout"} when it reached us forwarded
     trace: tuple[str, ...] = ()
     grounds: tuple[Hit, ...] = ()       # the facts and signals the deciding rule relied on
+    mailbox: str = ""                   # the mailbox that owns the case (another one after an internal transfer)
+    letters: tuple[Letter, ...] = ()    # every letter it sends, and every one it holds back
+    change: CaseChange = field(default_factory=CaseChange)
+    relayed_text: str = ""              # correspondence: the staff member's new text, quotes cut
+    staff_member: str = ""              # the staff address that wrote (staff replies, commands, refused)
+    command_errors: tuple[str, ...] = ()
 
     @property
     def rules(self) -> list[str]:
@@ -93,5 +166,9 @@ class Decision:
 
     @property
     def opens_case(self) -> bool:
-        """Whether a person wrote this: every such message leaves a case, whatever is done with it."""
-        return self.action not in (Action.IGNORE, Action.QUARANTINE)
+        """Whether this opens a new case: every new message a person wrote leaves one, whatever is done with it."""
+        return self.change.opens
+
+    @property
+    def sends(self) -> tuple[Letter, ...]:
+        return tuple(letter for letter in self.letters if letter.goes)

@@ -2,29 +2,60 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from mailbot.parse.message import Message
 from mailbot.triage.completeness import missing_items
-from mailbot.triage.decision import Action, Decision, Hit
+from mailbot.triage import conversation
+from mailbot.triage.decision import Action, CaseChange, Decision, Hit
+from mailbot.triage.form_answers import still_missing
+from mailbot.triage.known import Known
+from mailbot.triage.letters import new_case_letters
 from mailbot.triage.identity import Identity, identify
 from mailbot.triage.review import is_review_request, review_record
 from mailbot.triage.ruleset import Body, Rule, RuleSet
 from mailbot.triage.view import ComplaintView, complaint_view
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the record knows that triage cannot see in the message (found before triage)."""
-
-    own_mail: str = ""              # why it is our own mail coming back (signed Message-ID, our address), or ""
-    received: date | None = None    # the day it was received, Europe/London (review windows count from it)
-    own_addresses: frozenset[str] = frozenset()   # the watched mailboxes' addresses
-
-
 def evaluate(message: Message, mailbox: str, ruleset: RuleSet, known: Known = Known()) -> Decision:
-    """Decide what to do with `message` received by `mailbox`. Pure: no I/O, no clock."""
+    """Decide what to do with `message` received by `mailbox`, and every letter that goes. Pure: no I/O, no clock.
+
+    The steps, each traced: mail on a case that exists (a reply, staff's
+    reply or commands, a forged staff reply) is decided by `conversation`;
+    new mail goes through the rule chain; a redirect to a body this
+    installation watches becomes an internal transfer, decided again by that
+    mailbox's rules; then the letters.
+    """
+    on_case = conversation.decide(message, mailbox, ruleset, known)
+    if on_case is not None:
+        return on_case
+    decision = _rule_chain(message, mailbox, ruleset, known)
+    decision = _transfer_inside(message, decision, ruleset, known)
+    if decision.action in (Action.IGNORE, Action.QUARANTINE):
+        return decision
+    transferred = decision.mailbox != mailbox
+    letters = new_case_letters(action=decision.action, template=decision.template,
+                               complainant=decision.complainant_email, message=message,
+                               forwarded=decision.forwarded_by is not None, redirected_to=decision.redirected_to,
+                               transferred=transferred, mailbox=known.mailbox(decision.mailbox), ruleset=ruleset,
+                               known=known)
+    change = CaseChange(opens=True, status=_STATUS[decision.action],
+                        starts=("first-contact",) if decision.action is Action.NEW_CASE else ())
+    return replace(decision, letters=letters, change=change,
+                   trace=(*decision.trace, *(f"letter: {letter}" for letter in letters)))
+
+
+_STATUS = {
+    Action.NEW_CASE: "open",
+    Action.REQUEST_DETAILS: "awaiting-details",
+    Action.REDIRECT: "redirected",
+    Action.SIGNPOST: "closed",
+}
+
+
+def _rule_chain(message: Message, mailbox: str, ruleset: RuleSet, known: Known) -> Decision:
+    """The facts, the signals and the first rule that fires, with why each rule did or did not."""
     body = ruleset.body_of(mailbox)
     view = complaint_view(message, ruleset, known.own_addresses)
     identity = identify(view, ruleset.policy)
@@ -58,10 +89,10 @@ def evaluate(message: Message, mailbox: str, ruleset: RuleSet, known: Known = Kn
         complainant_name=identity.name, complainant_email=identity.email,
         anonymous=identity.anonymous, third_party=identity.third_party,
         redirected_to=decided.to if decided.action is Action.REDIRECT else None,
-        missing=missing_items(view, ruleset.policy), review=review,
+        missing=tuple(still_missing(missing_items(view, ruleset.policy), view.forwarded)), review=review,
         signpost=decided.signpost, signpost_to=decided.signpost_to, needs=decided.needs,
         explanation=decided.explanation, template=decided.template, forwarded_by=forwarded_by, trace=tuple(trace),
-        grounds=grounds,
+        grounds=grounds, mailbox=mailbox,
     )
 
 
@@ -123,3 +154,24 @@ def _not_back_to_forwarder(rule: Rule, view: ComplaintView, ruleset: RuleSet) ->
                   "to us; opened here for staff to decide", kind="fact")
         return replace(rule, action=Action.NEW_CASE, to=None), hit
     return rule, None
+
+
+def _transfer_inside(message: Message, decision: Decision, ruleset: RuleSet, known: Known) -> Decision:
+    """A redirect to a body whose mailbox this installation watches is an internal transfer: no mail to it.
+
+    The message is decided again as if it had arrived in that mailbox (its
+    own rules decide: a name may be needed there), once: a decision to send
+    it back opens the case there instead.
+    """
+    if decision.action is not Action.REDIRECT:
+        return decision
+    target = ruleset.mailbox_of(decision.redirected_to)
+    if target is None or known.mailbox(target) is None:
+        return decision
+    moved = Hit("internal-transfer", f"rule {decision.rule} sends it to {decision.redirected_to}, watched here as "
+                                     f"{target}: the case moves there and no mail goes to it", kind="fact")
+    again = _rule_chain(message, target, ruleset, known)
+    if again.action is Action.REDIRECT and again.redirected_to == decision.body:
+        again = replace(again, action=Action.NEW_CASE, redirected_to=None)
+    trace = (*decision.trace, f"internal-transfer: FIRES -> decided again in mailbox {target}", *again.trace)
+    return replace(again, hits=(moved, *decision.hits, *again.hits), grounds=(moved, *again.grounds), trace=trace)

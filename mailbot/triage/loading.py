@@ -32,7 +32,8 @@ def load_ruleset(rules_dir: Path, deployment: str) -> RuleSet:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with bodies, mailboxes and rules")
     problems: list[str] = []
-    for key in sorted(set(data) - {"deployment", "bodies", "mailboxes", "forwarders", "signals", "policy", "rules"}):
+    for key in sorted(set(data) - {"deployment", "bodies", "mailboxes", "forwarders", "signals", "policy", "rules",
+                                     "transfer_aliases"}):
         problems.append(f"{path}:{line_of(data)}: {key}: unknown section")
     bodies = _bodies(path, data.get("bodies"), problems)
     mailboxes = _mailboxes(path, data, bodies, problems)
@@ -40,10 +41,26 @@ def load_ruleset(rules_dir: Path, deployment: str) -> RuleSet:
     forwarders = _forwarders(path, data.get("forwarders") or [], problems)
     policy = load_policy(data.get("policy") or {}, f"{path}", problems)
     rules = _rules(path, data.get("rules"), bodies, mailboxes, signals, problems)
+    aliases = _transfer_aliases(path, data.get("transfer_aliases") or {}, bodies, problems)
     if problems:
         raise ConfigError(problems)
     return RuleSet(deployment=deployment, path=path, bodies=bodies, mailboxes=mailboxes, rules=tuple(rules),
-                   signals=signals, forwarders=forwarders, policy=policy)
+                   signals=signals, forwarders=forwarders, policy=policy, transfer_aliases=aliases)
+
+
+def _transfer_aliases(path: Path, data: Any, bodies: dict[str, Body], problems: list[str]) -> dict[str, str]:
+    """`transfer_aliases: {psd: cambs-psd}`: other words staff may write after `#transfer`."""
+    if not isinstance(data, dict):
+        problems.append(f"{_at(path, data)}: transfer_aliases: expected a mapping of alias to body id")
+        return {}
+    aliases = {}
+    for alias, body_id in data.items():
+        if body_id not in bodies:
+            problems.append(f"{_at(path, data)}: transfer_aliases: {alias}: {body_id!r} is not a body of the "
+                            f"directory (known: {', '.join(sorted(bodies))})")
+        else:
+            aliases[str(alias)] = body_id
+    return aliases
 
 
 def _at(path: Path, node: Any) -> str:

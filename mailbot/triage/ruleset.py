@@ -86,6 +86,7 @@ class RuleSet:
     signals: dict[str, Signal] = field(default_factory=dict)
     forwarders: tuple[Forwarder, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    transfer_aliases: dict[str, str] = field(default_factory=dict)   # `#transfer` alias -> body id
 
     def body_of(self, mailbox: str) -> Body:
         return self.bodies[self.mailboxes[mailbox]]

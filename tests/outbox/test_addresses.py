@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.outbox.addresses import mailbox_problem, normalised
+from mailbot.addresses import mailbox_problem, normalised
 
 
 @pytest.mark.parametrize("spelling", ["josé@bücher.example", "jose\u0301@bücher.example", "JOSÉ@BÜCHER.example",

@@ -10,7 +10,7 @@ from email.utils import formataddr
 import pytest
 
 from mailbot.outbox.compose import compose, envelope_recipients
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.templates import Rendered
 

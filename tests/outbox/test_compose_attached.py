@@ -10,7 +10,7 @@ import pytest
 
 from mailbot.outbox.attached_original import wire_form
 from mailbot.outbox.compose import compose, needs_8bitmime
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.templates import Rendered
 from mailbot.outbox.transport import SmtpTransport

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import case_ref_of, is_ours, new_message_id, verify
 
 SECRET = b"installation-secret-0123456789"

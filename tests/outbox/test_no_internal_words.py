@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.cases.form_answers import still_missing
+from mailbot.triage.form_answers import still_missing
 from mailbot.cases.quarantined import recorded_sender_and_subject
 from mailbot.db.models import Case, Deadline
-from mailbot.outbox.context import letter_context
-from mailbot.outbox.kinds import Kind
+from mailbot.cases.letter_context import letter_context
+from mailbot.kinds import Kind
 from mailbot.outbox.program_files import Withheld
 from mailbot.outbox.templates import TemplateSet
 from mailbot.parse import parse_message

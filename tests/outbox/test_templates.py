@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.templates import TemplateSet, londontime, longdate, quote
 from mailbot.outbox.template_samples import sample_context, sample_contexts
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.templates import TemplateSet
 from mailbot.outbox.template_samples import legal_services, redirect_targets, sample_context, sample_contexts, sample_decision, sample_variants
 

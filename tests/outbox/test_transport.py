@@ -12,7 +12,7 @@ import pytest
 
 from mailbot.errors import ConfigError, PermanentSendError, TransientSendError
 from mailbot.outbox.compose import compose
-from mailbot.outbox.kinds import Kind
+from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.templates import Rendered
 from mailbot.outbox.transport import (

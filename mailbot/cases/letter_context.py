@@ -7,11 +7,15 @@ from datetime import date
 
 from mailbot.clock import LONDON
 from mailbot.db.models import Case
-from mailbot.outbox.plain_reasons import plain_reasons
+from mailbot.cases.plain_reasons import plain_reasons
 from mailbot.outbox.program_files import Withheld
 from mailbot.parse.message import Message
 from mailbot.settings import MailboxSettings
 from mailbot.triage import Body, Decision
+
+
+_NO_CASE = Case(ref="", status="", subject="", assigned="", received_at=None, complainant_name="",
+                complainant_email="", anonymous=False, missing=[])
 
 
 def _body(body: Body | None) -> dict | None:
@@ -19,7 +23,7 @@ def _body(body: Body | None) -> dict | None:
                                       "grants_review": body.grants_review}
 
 
-def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbox: MailboxSettings,
+def letter_context(*, kind: str, deployment: str, case: Case | None, body: Body, mailbox: MailboxSettings,
                    message: Message, decision: Decision, bodies: dict[str, Body], sender_words: bool = True,
                    forwarder_listed: bool = True, letters: dict | None = None,
                    withheld: Sequence[Withheld] = ()) -> dict:
@@ -28,15 +32,17 @@ def letter_context(*, kind: str, deployment: str, case: Case, body: Body, mailbo
     `sender_words` False (a letter to someone other than the sender) leaves
     out everything the sender wrote: subject, names, text, file names, and
     who forwarded it. `letters` says what the case sent (staff-notification);
-    `withheld` the program files a redirect left out.
+    `withheld` the program files a redirect left out. `case` is None only
+    for staff news about mail that belongs to no case (a refused staff reply).
     """
+    case = case or _NO_CASE
     first_contact = next((deadline.due for deadline in case.deadlines if deadline.kind == "first-contact"), None)
     context = {
         "kind": kind,
         "deployment": deployment,
         "case": {
-            "ref": case.ref, "status": case.status,
-            "received_at": case.received_at.astimezone(LONDON),
+            "ref": case.ref, "status": case.status, "subject": case.subject, "assigned": case.assigned,
+            "received_at": case.received_at.astimezone(LONDON) if case.received_at else None,
             "first_contact_due": first_contact,
             "first_contact_working_days": body.first_contact_working_days,
             "rules": decision.rules, "reasons": decision.deciding,

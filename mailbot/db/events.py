@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.db.models import Event
 
-log = logging.getLogger("mailbot.cases")
+log = logging.getLogger("mailbot.events")
 
 
 def record(session: Session, *, at: datetime, action: str, reason: str = "", actor: str = "mailbot",
