@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.db.models import Case, Deadline
@@ -49,5 +49,6 @@ def cases_due_before(session: Session, day: date) -> list[Case]:
 
 
 def find_case(session: Session, ref: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.ref == ref.strip().upper())
-                          .options(selectinload(Case.deadlines), selectinload(Case.events)))
+    """The case whose reference is `ref` in any letter case (`opcc-2026-00001` finds OPCC-2026-00001)."""
+    return session.scalar(select(Case).where(func.upper(Case.ref) == ref.strip().upper())
+                          .options(selectinload(Case.deadlines)))

@@ -8,9 +8,12 @@ import sys
 import click
 
 from mailbot.app import EXISTING, load_app
-from mailbot.cases.export import all_cases, case_record, cases_due_before, find_case
+from mailbot.cases.export import all_cases, case_record, cases_due_before
+from mailbot.cases.story import case_story, render_story, story_json
 from mailbot.clock import LONDON, Clock
-from mailbot.commands.options import EXIT_UNREACHABLE, config_option, now_option, reports_config_errors
+from mailbot.commands.options import config_option, now_option, reports_config_errors
+
+EXIT_NO_SUCH_CASE = 1
 
 
 @click.group()
@@ -54,25 +57,37 @@ def list_cases(config_path, overdue, due_before, now):
 @cases.command()
 @click.argument("ref")
 @config_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for reading; json for programs: {\"case\": the `cases export` fields, \"timeline\": "
+                   "[{at (UTC), actor, action, reason, detail}], \"mail_in\", \"mail_out\"}.")
 @reports_config_errors
-def show(ref, config_path):
-    """Everything about one case: its record, deadlines and the event log. Exit 1 if there is no such case."""
+def show(ref, config_path, output_format):
+    """One case's whole story from the record, REF in any letter case (e.g. OPCC-2026-00001).
+
+    \b
+    The case: status, body, mailbox, subject, complainant, when it was
+      received, its deadlines (due, met) and the rules that decided it.
+    Mail in: every message of the case, its Message-ID, receipt time, status.
+    Mail out: every message sent or to send, to whom, and how it went.
+    Timeline: everything in order, in London time, each line saying when,
+      who (mailbot, a staff address, the operator), what was done and why:
+      the decision and its rule, each letter queued and sent, every command,
+      reply, note and change of status in the event log.
+
+    Only reads. Exit 1 when there is no case REF (`mailbot cases list`
+    shows them all).
+    """
     app = load_app(config_path, database=EXISTING)
     with app.sessions() as session:
-        case = find_case(session, ref)
-        if case is None:
-            click.echo(f"mailbot: no case {ref}", err=True)
-            sys.exit(EXIT_UNREACHABLE)
-        record = case_record(case)
-        for key in ("ref", "status", "body", "mailbox", "redirected_to", "subject", "received_at",
-                    "anonymous", "third_party", "review", "missing", "flags", "rules"):
-            click.echo(f"{key + ':':15} {record[key]}")
-        click.echo(f"{'complainant:':15} {case.complainant_name or '-'} <{case.complainant_email or '-'}>")
-        for deadline in record["deadlines"]:
-            click.echo(f"{'deadline:':15} {deadline['kind']} due {deadline['due']} met {deadline['met_at'] or 'no'}")
-        click.echo("events:")
-        for event in case.events:
-            click.echo(f"  {event.at.isoformat()}  {event.actor}  {event.action}  {event.reason}")
+        story = case_story(session, ref)
+    if story is None:
+        click.echo(f"mailbot: there is no case {ref!r} (`mailbot cases list` shows every case)", err=True)
+        sys.exit(EXIT_NO_SUCH_CASE)
+    if output_format == "json":
+        json.dump(story_json(story), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        click.echo(render_story(story), nl=False)
 
 
 @cases.command()
