@@ -187,9 +187,9 @@ def _extra(decision: Decision, letter: Letter, message: Message, mailbox, case: 
     if decision.staff_member:
         staff_name = next((name for name, address in mailbox.staff_people if address == decision.staff_member), "")
     extra = {"staff_member": {"address": decision.staff_member, "name": staff_name}}
-    if decision.staff_member and letter.audience is Audience.COMPLAINANT and case is not None:
-        # What staff wrote (and the notification they quoted) never reaches the complainant as "the message":
-        # a letter to them speaks of their own complaint.
+    if not decision.change.opens and letter.audience is Audience.COMPLAINANT and case is not None:
+        # On a case, "the message" is a reply: what staff wrote (and the notification they quoted) never
+        # reaches the complainant, and a letter to them speaks of their own complaint.
         extra["message"] = {"subject": case.subject, "sender": case.complainant_email,
                             "display_name": case.complainant_name, "date_header": "", "text": "", "attachments": []}
     if letter.kind == Kind.CORRESPONDENCE.value:

@@ -93,6 +93,10 @@ _SAMPLE_UPDATE = {"event": "undelivered", "about": "acknowledgement", "recipient
                   "delivered_to": [], "not_delivered_to": ["sian.obrien@example.org"],
                   "reason": "SMTP mail.example.gov.uk:587: every recipient refused: sian.obrien@example.org: "
                             "550 5.1.1 Mailbox unavailable"}
+# What a case-update about mail on a case is given (a reply, details that arrived, a refused staff reply).
+_SAMPLE_CONVERSATION = {"sender": "sian.obrien@example.org", "subject": "Re: We have received your complaint",
+                        "text": "I forgot to say that my neighbour saw it too.",
+                        "why": "follow-up: a reply on a case is recorded on it", "needs": []}
 _UNDELIVERED_KINDS = ("acknowledgement", "request-details", "redirect", "redirect-notice", "signpost",
                       "correspondence", "complainant-reminder", "closure-notice")
 _CASE_STATUS = {Kind.REQUEST_DETAILS: "awaiting-details", Kind.REDIRECT: "redirected",
@@ -146,6 +150,7 @@ def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = 
         "kind": kind.value,
         "deployment": deployment,
         "case": {"ref": f"{body['prefix']}-2026-00042", "status": status, "received_at": received,
+                 "subject": "Complaint about the meeting on 12 November", "assigned": "",
                  "first_contact_due": due if status == "open" else None,
                  "first_contact_working_days": body["days"],
                  "rules": ["new-complaint"],
@@ -231,6 +236,14 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
         base["case"] = {**base["case"], "status": _CASE_STATUS[kind], "first_contact_due": None}
     if kind is Kind.CASE_UPDATE:
         base.setdefault("update", copy.deepcopy(_SAMPLE_UPDATE))
+    base.setdefault("staff_member", {"address": "officer.a@example.gov.uk", "name": "Complaints Officer"})
+    if kind is Kind.CORRESPONDENCE:
+        base.setdefault("relayed", {"text": "Dear Ms O'Brien,\n\nThank you for your email.\n\nKind regards",
+                                    "name": "Complaints Officer"})
+    if kind is Kind.COMMAND_ERROR:
+        base.setdefault("command_errors", ["line 1: #closed is not a command (did you mean #close?)"])
+        base.setdefault("commands", [{"name": "#note", "description": "an internal note"}])
+        base.setdefault("usage", "#note  an internal note")
 
     def varied(**changes: Any) -> dict[str, Any]:
         variant = copy.deepcopy(base)
@@ -258,6 +271,12 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
         variants += [varied(update={**base["update"], "about": about}) for about in _UNDELIVERED_KINDS]
         variants.append(varied(update={**base["update"], "recipients": ["a@example.org", "b@example.org"],
                                        "delivered_to": ["a@example.org"], "not_delivered_to": ["b@example.org"]}))
+        for event, needs in (("reply", []), ("reply", list(_NEEDS)), ("details-arrived", []), ("refused", [])):
+            variants.append(varied(update={**_SAMPLE_CONVERSATION, "event": event, "needs": needs}))
+        variants.append(varied(update={**_SAMPLE_CONVERSATION, "event": "refused"},
+                               case={**base.get("case", {}), "ref": ""}))
+    elif kind is Kind.CORRESPONDENCE:
+        variants.append(varied(relayed={**base["relayed"], "name": ""}))
     forwarders = _SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDERS)
     variants += [
         varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),

@@ -28,12 +28,13 @@ from mailbot.triage.view import complaint_view
 # A postal address given in words: a UK postcode, or "I live at" / "my address is" followed by a number.
 _POSTAL_ADDRESS = patterns.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b|"
                                    r"\b(?:i live at|my address is|address:)\s*\d", ignore_case=True)
-_NAME_GIVEN = patterns.compile(r"\bmy name is\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})")
+_NAME_GIVEN = patterns.compile(r"(?i:\bmy name is|\bmy name's|^name:)\s*([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){1,3})",
+                               multiline=True)
 
 
 def decide(message: Message, mailbox: str, ruleset: RuleSet, known: Known) -> Decision | None:
     """The decision for mail on a case, or None for new mail (the rule chain decides it)."""
-    if message.automatic.any() or known.own_mail:
+    if message.automatic.any or known.own_mail:
         return None
     if known.staff is not None:
         return _from_staff(message, mailbox, ruleset, known)
@@ -45,9 +46,9 @@ def decide(message: Message, mailbox: str, ruleset: RuleSet, known: Known) -> De
 def _base(action: Action, thread: ThreadCase | None, mailbox: str, ruleset: RuleSet, hits: list[Hit],
           **values) -> Decision:
     owner = thread.mailbox if thread else mailbox
+    values.setdefault("complainant_name", thread.complainant_name if thread else "")
     return Decision(action=action, body=thread.body if thread else ruleset.body_of(mailbox).id, hits=tuple(hits),
-                    complainant_email=thread.complainant_email if thread else "",
-                    complainant_name=thread.complainant_name if thread else "", mailbox=owner,
+                    complainant_email=thread.complainant_email if thread else "", mailbox=owner,
                     grounds=tuple(hit for hit in hits if hit.kind != "rule"),
                     trace=tuple(f"{hit.rule}: {hit.reason}" for hit in hits), **values)
 

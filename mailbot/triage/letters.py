@@ -44,7 +44,7 @@ def new_case_letters(*, action: Action, template: str, complainant: str, message
     instigator = (message.sender,) if plain and message.sender else ()
     counted = tuple(dict.fromkeys(address for address in (complainant, *instigator) if address))
     full = next((address for address in counted if normalised(address) in known.at_cap), "")
-    cap = at_cap(full) if full else ""
+    cap = at_cap(normalised(full)) if full else ""
     kind = template or COMPLAINANT_KIND[action].value
     letters = []
     redirect = action is Action.REDIRECT and not transferred
@@ -71,7 +71,7 @@ def complainant_letter(kind: Kind, complainant: str, known: Known, *, capped: bo
     """One letter to a case's complainant, held back where no automatic answer may go."""
     held_back = why_not_answered(complainant, known)
     full = not held_back and capped and normalised(complainant) in known.at_cap
-    return Letter(kind.value, Audience.COMPLAINANT, to=complainant, held_back=held_back or (at_cap(complainant) if full else ""),
+    return Letter(kind.value, Audience.COMPLAINANT, to=complainant, held_back=held_back or (at_cap(normalised(complainant)) if full else ""),
                   counted=(complainant,) if capped and complainant else (), about=about, capped_out=full)
 
 

@@ -55,16 +55,19 @@ def test_an_address_that_is_no_mailbox_opens_the_case_and_is_sent_nothing(instal
     assert "has been sent an acknowledgement" not in note.text
 
 
-def test_mail_claiming_to_be_from_staff_is_not_answered_and_staff_are_not_told_it_was(installation):
+def test_mail_claiming_to_be_from_staff_without_a_token_opens_no_case_and_staff_are_told(installation):
+    """GIVEN mail from a staff address that answers nothing we sent to staff (no token)
+    WHEN it is processed THEN it is neither answered nor obeyed, opens no case, and staff get a case-update."""
     installation.deliver("democratic-services", "p22-forged-staff-reply.eml", at="2026-11-16T10:00:00+00:00")
 
     assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 0
 
     [note] = installation.smtp.wait_for(1)
-    assert note.kind == "staff-notification", installation.smtp.describe()
+    assert note.kind == "case-update", installation.smtp.describe()
+    assert note.subject.startswith("REFUSED"), note.subject
     text = " ".join(note.text.split())
-    assert "NOTHING was sent to the complainant: officer.a@peterborough.gov.uk is a staff address" in text
-    assert "has been asked for it" not in text and "Details asked for" not in note.subject
+    assert "did NOT act on it" in text and "no token" in text
+    assert installation.export() == []
 
 
 def test_backlog_mail_opens_a_case_for_staff_and_answers_nobody(installation):

@@ -38,7 +38,9 @@ def test_plain_complaint_is_acknowledged_with_reference_and_deadline(installatio
     assert ack.header("Reply-To") == "democratic.services@peterborough.gov.uk"
     [note] = smtp.by_kind("staff-notification")
     assert note.header("Auto-Submitted") == "auto-generated"
-    assert note.header("Reply-To") == "democratic.services@peterborough.gov.uk"
+    # Staff letters answer to the mailbox with the reply token issued to that staff member for the case.
+    assert re.fullmatch(r"democratic\.services\+pcp-2026-00001\.[a-z2-7]{26}@peterborough\.gov\.uk",
+                        note.header("Reply-To")), note.header("Reply-To")
     assert "\\Seen" in installation.flags("democratic-services")[uid]
 
 
@@ -168,11 +170,12 @@ def test_a_redirect_carries_the_original_intact(installation):
 
 
 def test_mail_from_a_staff_address_is_never_answered_automatically(installation):
-    """A message merely claiming to be from staff (not a reply to a notification) gets no automatic answer."""
+    """A message merely claiming to be from staff (not a reply to a notification) gets no automatic answer:
+    staff are told it was refused."""
     installation.deliver("democratic-services", "p22-forged-staff-reply.eml", at="2026-12-16T14:02:05+00:00")
 
     assert installation.run("2026-12-16T14:05:00+00:00").exit_code == 0
 
     sent = installation.smtp.wait_for(1)
-    assert [m.kind for m in sent] == ["staff-notification"], installation.smtp.describe()
+    assert [m.kind for m in sent] == ["case-update"], installation.smtp.describe()
     assert installation.smtp.to("hannah.lowe@example.org") == []
