@@ -78,10 +78,12 @@ class App:
             own_mail = f"sent from our own mailbox address {message.sender}"
         staff = frozenset(self.staff_addresses)
         thread, claim, at_cap = None, None, frozenset()
-        if session is not None and not own_mail and not message.automatic.any:
+        if not own_mail and not message.automatic.any:
             own = frozenset(normalised(address) for address in self.own_addresses)
             claim = staff_claim(self.secret, message, staff=staff, own=own)
-            thread = find_thread(session, self.secret, message, case_ref=claim.case_ref if claim and claim.valid else None)
+            if session is not None:
+                thread = find_thread(session, self.secret, message,
+                                     case_ref=claim.case_ref if claim and claim.valid else None)
         if session is not None:
             at_cap = addresses_at_cap(session, now or self.clock.now())
         return Known(own_mail=own_mail, received=received.astimezone(LONDON).date(),

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from mailbot.app import load_app
+from mailbot.app import load_app, open_database
 from mailbot.clock import Clock
 from mailbot.commands.options import EXIT_CONFIG, config_option, now_option, reports_config_errors
-from mailbot.errors import UnreadableMail
+from mailbot.errors import ConfigError, UnreadableMail
 from mailbot.parse import parse_message
 from mailbot.triage import evaluate
 
@@ -28,8 +28,11 @@ from mailbot.triage import evaluate
 def triage(file, config_path, mailbox_name, explain, now):
     """Print the decision for one message, the rules that decided it and what would be sent.
 
-    Reads no mailbox, writes no database, sends nothing. --now sets the day
-    of receipt (for review windows); default: today.
+    Reads no mailbox, writes no database, sends nothing. When the config's
+    database exists it is read, as `run --once` would read it: the case a
+    reply answers, whether a staff token holds, who is at the cap on
+    automatic answers. --now sets the day of receipt (for review windows)
+    and the time the cap counts back from; default: now.
     """
     app = load_app(config_path, database=None, clock=Clock(now))
     names = [mailbox.name for mailbox in app.settings.mailboxes] or list(app.ruleset.mailboxes)
@@ -43,7 +46,7 @@ def triage(file, config_path, mailbox_name, explain, now):
     except UnreadableMail as error:
         click.echo(f"decision: quarantine\nreason: unreadable: {error}")
         return
-    decision = evaluate(message, mailbox_name, app.ruleset, app.known_about(message, received=app.clock.now()))
+    decision = evaluate(message, mailbox_name, app.ruleset, _known(app, message))
     body = app.ruleset.bodies[decision.body]
     click.echo(f"decision: {decision.action.value}" + (f" -> {decision.redirected_to}" if decision.redirected_to else ""))
     click.echo(f"rule: {decision.rule}")
@@ -61,6 +64,18 @@ def triage(file, config_path, mailbox_name, explain, now):
         click.echo(f"  {line}")
     if explain:
         _explain(message, decision)
+
+
+def _known(app, message):
+    """What `run --once` would be told: from the record when there is one (the case a reply answers, the
+    cap), read only; without one, from the config alone."""
+    now = app.clock.now()
+    try:
+        open_database(app, create=False)
+    except ConfigError:
+        return app.known_about(message, received=now)
+    with app.sessions() as session:
+        return app.known_about(message, received=now, session=session, now=now)
 
 
 def _would_send(decision) -> list[str]:

@@ -24,8 +24,6 @@ class Waiting(NamedTuple):
     reason: str        # names what it waits for
 
 
-REPLY_WITH_NAME = "waits for replies on a case: the follow-up with a name opens the case (coverage item 5 follow-up)"
-STAFF_REPLIES = "waits for staff replies and #commands (item 12)"
 REMINDERS = "waits for reminders and escalations (items 17, 18)"
 READS_PEOPLE = "waits for triage that reads people, not keywords (issue 9)"
 
@@ -33,15 +31,6 @@ READS_PEOPLE = "waits for triage that reads people, not keywords (issue 9)"
 # on a failure is an xfail, and a pass is welcome. Remove a line when its
 # feature lands.
 WAITING = {
-    "p08-pcc-cc-anonymous-no-name": Waiting(4, REPLY_WITH_NAME),               # step 4: the first reply
-    "p09-panel-pcc-concerned-resident": Waiting(4, REPLY_WITH_NAME),           # step 4: the first reply
-    "p20-panel-complainant-adds-information":                                  # step 4: the reply
-        Waiting(4, "waits for complainant replies threaded to their case (item 11)"),
-    "p21-pcc-staff-reply-note-close": Waiting(4, STAFF_REPLIES),               # step 4: the first reply
-    # steps 4-5 (a run and `not_kinds: [escalation]`) check reminders, and pass trivially
-    "p28-panel-staff-replies-on-day-2": Waiting(6, STAFF_REPLIES),             # step 6: the first reply
-    "p22-panel-forged-staff-reply":                                            # step 4: the second deliver
-        Waiting(4, "waits for staff-reply authentication (item 13)"),
     "p27-panel-reminders-over-christmas": Waiting(11, REMINDERS),              # step 11: expects a staff-reminder
     "p30-cleveland-reminders-two-days": Waiting(7, REMINDERS),                 # step 7: expects a staff-reminder
     # Set T, written after the rules: step 3 is the expectation each gets wrong today.
