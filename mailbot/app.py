@@ -21,7 +21,7 @@ from mailbot.db.models import Setting
 from mailbot.errors import ConfigError
 from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import is_ours
-from mailbot.outbox.template_samples import sample_context
+from mailbot.outbox.template_samples import sample_context, sample_decision
 from mailbot.outbox.templates import TemplateSet
 from mailbot.settings import MailboxSettings, Settings
 from mailbot.parse.message import Message
@@ -210,15 +210,29 @@ def _kinds_of(rule) -> list[str]:
 
 
 def _samples(app: App) -> list[dict]:
-    """A sample context for every body that owns a mailbox, from the rule set itself."""
+    """A sample context for every body that owns a mailbox, from the rule set itself.
+
+    Each is also sent, as a redirect, to every other body of the directory:
+    the rules' redirect targets and wherever staff may `#transfer` a case.
+    """
     samples = []
+    deployment = app.settings.deployment
     for mailbox_name, body_id in app.ruleset.mailboxes.items():
         body = app.ruleset.bodies[body_id]
-        context = sample_context(app.settings.deployment)
-        context["body"] = {"id": body.id, "name": body.name, "address": body.address, "grants_review": body.grants_review}
+        context = sample_context(deployment)
+        context["body"] = _body_value(body)
         context["mailbox"] = {"name": mailbox_name, "address": body.address}
         context["case"] = {**context["case"], "ref": f"{body.reference_prefix}-2026-00042",
                            "first_contact_working_days": body.first_contact_working_days}
         samples.append(context)
         samples.append({**context, "missing": [], "complainant": {"name": "", "email": "x@example.org", "anonymous": True}})
+        for target in app.ruleset.bodies.values():
+            if target.id != body.id:
+                decision = sample_decision(deployment, Kind.REDIRECT, redirected_to=_body_value(target))
+                samples.append({**context, "decision": decision, "case": {**context["case"], "status": "redirected",
+                                                                           "first_contact_due": None}})
     return samples
+
+
+def _body_value(body: Body) -> dict:
+    return {"id": body.id, "name": body.name, "address": body.address, "grants_review": body.grants_review}
