@@ -11,106 +11,34 @@ from mailbot.clock import LONDON
 from mailbot.kinds import Kind
 
 
-# -- the sample context --------------------------------------------------------
-# Example values of exactly the shape the pipeline passes (templates/README.md),
-# so that `check` renders every template the way real mail will.
-_SAMPLE_BODIES = {
-    "cambridgeshire": [
-        {"id": "cambs-panel", "name": "Cambridgeshire Police and Crime Panel",
-         "address": "democratic.services@peterborough.gov.uk", "grants_review": False,
-         "prefix": "PCP", "days": 5, "mailbox": "democratic-services"},
-        {"id": "cambs-opcc", "name": "Office of the Cambridgeshire Police and Crime Commissioner",
-         "address": "cambs-pcc@cambs.pnn.police.uk", "grants_review": True,
-         "prefix": "OPCC", "days": 5, "mailbox": "cambs-pcc"},
-    ],
-    "cleveland": [
-        {"id": "cleveland-opcc", "name": "Cleveland Office of the Police and Crime Commissioner, Resolution Team",
-         "address": "resolution.team@cleveland-opcc.example", "grants_review": False,
-         "prefix": "CLV", "days": 2, "mailbox": "cleveland-resolution"},
-    ],
-}
-_EXAMPLE_BODY = {"id": "example-body", "name": "Example complaints body", "address": "complaints@example.org",
-                 "grants_review": False, "prefix": "EX", "days": 5, "mailbox": "complaints"}
-
-# The other bodies of each directory (rules/DEPLOYMENT.yaml): where mail is redirected or signposted.
-_SAMPLE_DIRECTORY = {
-    "cambridgeshire": [
-        {"id": "cambs-psd", "name": "Cambridgeshire Constabulary Professional Standards Department",
-         "address": "psd@cambs.pnn.police.uk"},
-        {"id": "iopc", "name": "Independent Office for Police Conduct", "address": "enquiries@policeconduct.gov.uk"},
-        {"id": "cambs-opcc", "name": "Office of the Cambridgeshire Police and Crime Commissioner",
-         "address": "cambs-pcc@cambs.pnn.police.uk"},
-        {"id": "cambs-panel", "name": "Cambridgeshire Police and Crime Panel",
-         "address": "democratic.services@peterborough.gov.uk"},
-    ],
-    "cleveland": [
-        {"id": "cleveland-dse", "name": "Cleveland Police Department of Standards and Ethics",
-         "address": "standards.ethics@cleveland-police.example"},
-        {"id": "iopc", "name": "Independent Office for Police Conduct", "address": "enquiries@policeconduct.gov.uk"},
-    ],
-}
-_SAMPLE_LEGAL = {
-    "cambridgeshire": {"id": "cambs-legal", "name": "Cambridgeshire Constabulary Legal Services",
-                       "address": "legal.services@cambs-police.example"},
-    "cleveland": {"id": "cleveland-legal", "name": "Cleveland Police Legal Services",
-                  "address": "legal.services@cleveland-police.example"},
-}
-_EXAMPLE_TARGET = {"id": "example-target", "name": "Example other body", "address": "other@example.org"}
-_EXAMPLE_LEGAL = {"id": "example-legal", "name": "Example legal services", "address": "legal@example.org"}
-
-# `layout` as parse writes it: iopc-form, attached-message, or the forwarded block's outlook / gmail.
-# `listed`: whether the sender is one of the rules' `forwarders` (a letter may then name them).
-_SAMPLE_FORWARDERS = {
-    "cambridgeshire": [{"name": "IOPC Online Complaints", "address": "no-reply@policeconduct.gov.uk",
-                        "layout": "iopc-form", "listed": True},
-                       {"name": "Harlow, Jenna", "address": "jenna.harlow@cambs.pnn.police.uk", "layout": "outlook",
-                        "listed": True}],
-    "cleveland": [{"name": "Standards and Ethics", "address": "standards.ethics@cleveland-police.example",
-                   "layout": "attached-message", "listed": True}],
-}
-_EXAMPLE_FORWARDERS = [{"name": "Example Police", "address": "complaints@police.example", "layout": "gmail",
-                        "listed": True}]
-_UNLISTED_FORWARDER = {"name": "", "address": "", "layout": "gmail", "listed": False}
-_WITHHELD = [{"filename": "invoice.pdf.exe", "size": 48_128}]
-
-# What the alert about a quarantined message is given (`quarantined`).
-SAMPLE_QUARANTINED = {
-    "id": 17, "mailbox": "cambs-pcc", "received_at": datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc),
-    "sender": "someone@example.org", "subject": "Complaint about the meeting", "size": 32_505_856,
-    "reason": "too large: 31.0 MB, over the limit of 25 MB", "message_id": "<abc@example.org>",
-}
-
-_SAMPLE_EXPLANATIONS = {
-    "cambridgeshire": "Your complaint is about a police officer. Complaints about police officers below the rank of "
-                      "Chief Constable are dealt with by the force's Professional Standards Department.",
-    "cleveland": "Your complaint says that someone was seriously injured. A complaint like this must be formally "
-                 "recorded by Cleveland Police.",
-}
-
-_NEEDS = ("name-and-address", "written-permission")
-# What a case-update about mail that was not delivered is given besides the case (templates/common/case-update.txt.j2).
-_SAMPLE_UPDATE = {"event": "undelivered", "about": "acknowledgement", "recipients": ["sian.obrien@example.org"],
-                  "delivered_to": [], "not_delivered_to": ["sian.obrien@example.org"],
-                  "reason": "SMTP mail.example.gov.uk:587: every recipient refused: sian.obrien@example.org: "
-                            "550 5.1.1 Mailbox unavailable"}
-# What a case-update about mail on a case is given (a reply, details that arrived, a refused staff reply).
-_SAMPLE_CONVERSATION = {"sender": "sian.obrien@example.org", "subject": "Re: We have received your complaint",
-                        "text": "I forgot to say that my neighbour saw it too.",
-                        "why": "follow-up: a reply on a case is recorded on it", "needs": []}
-_UNDELIVERED_KINDS = ("acknowledgement", "request-details", "redirect", "redirect-notice", "signpost",
-                      "correspondence", "complainant-reminder", "closure-notice")
-_CASE_STATUS = {Kind.REQUEST_DETAILS: "awaiting-details", Kind.REDIRECT: "redirected",
-                Kind.REDIRECT_NOTICE: "redirected", Kind.SIGNPOST: "closed"}
-
+from mailbot.outbox.sample_values import (  # noqa: F401 - SAMPLE_QUARANTINED is for callers
+    SAMPLE_QUARANTINED,
+    CASE_STATUS,
+    EXAMPLE_BODY,
+    EXAMPLE_FORWARDERS,
+    EXAMPLE_LEGAL,
+    EXAMPLE_TARGET,
+    NEEDS,
+    SAMPLE_BODIES,
+    SAMPLE_CONVERSATION,
+    SAMPLE_DIRECTORY,
+    SAMPLE_EXPLANATIONS,
+    SAMPLE_FORWARDERS,
+    SAMPLE_LEGAL,
+    SAMPLE_UPDATE,
+    UNDELIVERED_KINDS,
+    UNLISTED_FORWARDER,
+    WITHHELD,
+)
 
 def redirect_targets(deployment: str, body_id: str) -> list[dict[str, str]]:
     """Sample `{id, name, address}` of every body a complaint at `body_id` might be redirected to."""
-    return [dict(entry) for entry in _SAMPLE_DIRECTORY.get(deployment, [_EXAMPLE_TARGET]) if entry["id"] != body_id]
+    return [dict(entry) for entry in SAMPLE_DIRECTORY.get(deployment, [EXAMPLE_TARGET]) if entry["id"] != body_id]
 
 
 def legal_services(deployment: str) -> dict[str, str]:
     """The sample `{id, name, address}` of the force's legal services (where compensation claims go)."""
-    return dict(_SAMPLE_LEGAL.get(deployment, _EXAMPLE_LEGAL))
+    return dict(SAMPLE_LEGAL.get(deployment, EXAMPLE_LEGAL))
 
 
 def sample_decision(deployment: str, kind: Kind = Kind.ACKNOWLEDGEMENT, *, body_id: str = "",
@@ -120,11 +48,11 @@ def sample_decision(deployment: str, kind: Kind = Kind.ACKNOWLEDGEMENT, *, body_
     decision: dict[str, Any] = {"action": "new-case", "rule": "new-complaint", "explanation": "",
                                 "redirected_to": None, "signpost": "", "signpost_to": None, "needs": []}
     if kind is Kind.REQUEST_DETAILS:
-        decision.update(action="request-details", rule="anonymous-complaint", needs=list(_NEEDS))
+        decision.update(action="request-details", rule="anonymous-complaint", needs=list(NEEDS))
     elif kind in (Kind.REDIRECT, Kind.REDIRECT_NOTICE):
-        targets = redirect_targets(deployment, body_id) or [dict(_EXAMPLE_TARGET)]
+        targets = redirect_targets(deployment, body_id) or [dict(EXAMPLE_TARGET)]
         decision.update(action="redirect", rule="misdirected-complaint", redirected_to=targets[0],
-                        explanation=_SAMPLE_EXPLANATIONS.get(deployment, "A sample reason."))
+                        explanation=SAMPLE_EXPLANATIONS.get(deployment, "A sample reason."))
     elif kind is Kind.SIGNPOST:
         decision.update(action="signpost", rule="compensation-claim", signpost="compensation",
                         signpost_to=legal_services(deployment))
@@ -141,11 +69,11 @@ def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = 
     top-level keys (`missing=[]`, `complainant={...}`, `decision={...}`).
     """
     kind = Kind(kind)
-    bodies = _SAMPLE_BODIES.get(deployment, [_EXAMPLE_BODY])
+    bodies = SAMPLE_BODIES.get(deployment, [EXAMPLE_BODY])
     body = next((entry for entry in bodies if entry["id"] == body_id), bodies[0]) if body_id else bodies[0]
     received = datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc).astimezone(LONDON)
     due = date(2026, 11, 30) if body["days"] == 5 else date(2026, 11, 25)
-    status = _CASE_STATUS.get(kind, "open")
+    status = CASE_STATUS.get(kind, "open")
     context: dict[str, Any] = {
         "kind": kind.value,
         "deployment": deployment,
@@ -197,7 +125,7 @@ def sample_contexts(deployment: str) -> list[dict[str, Any]]:
     `sample_variants` for that kind (every redirect target, signpost, need).
     """
     samples = []
-    for body in _SAMPLE_BODIES.get(deployment, [_EXAMPLE_BODY]):
+    for body in SAMPLE_BODIES.get(deployment, [EXAMPLE_BODY]):
         samples.append(sample_context(deployment, body_id=body["id"]))
         bare = sample_context(deployment, body_id=body["id"], missing=[],
                               complainant={"name": "", "email": "resident@example.org", "anonymous": True},
@@ -232,10 +160,10 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
     decision = base.get("decision")
     if not isinstance(decision, Mapping) or decision.get("action") != sample_decision(deployment, kind)["action"]:
         base["decision"] = sample_decision(deployment, kind, body_id=body_id)
-    if kind in _CASE_STATUS and isinstance(base.get("case"), Mapping):
-        base["case"] = {**base["case"], "status": _CASE_STATUS[kind], "first_contact_due": None}
+    if kind in CASE_STATUS and isinstance(base.get("case"), Mapping):
+        base["case"] = {**base["case"], "status": CASE_STATUS[kind], "first_contact_due": None}
     if kind is Kind.CASE_UPDATE:
-        base.setdefault("update", copy.deepcopy(_SAMPLE_UPDATE))
+        base.setdefault("update", copy.deepcopy(SAMPLE_UPDATE))
     base.setdefault("staff_member", {"address": "officer.a@example.gov.uk", "name": "Complaints Officer"})
     if kind is Kind.CORRESPONDENCE:
         base.setdefault("relayed", {"text": "Dear Ms O'Brien,\n\nThank you for your email.\n\nKind regards",
@@ -253,7 +181,7 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
 
     variants = [base]
     if kind is Kind.REQUEST_DETAILS:
-        variants += [varied(decision={"needs": [need]}) for need in _NEEDS]
+        variants += [varied(decision={"needs": [need]}) for need in NEEDS]
         variants.append(varied(decision={"needs": []}, missing=["what", "when"]))
     elif kind in (Kind.REDIRECT, Kind.REDIRECT_NOTICE):
         for target in redirect_targets(deployment, body_id):
@@ -268,25 +196,25 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
                                           "explanation": explanation}),
                          varied(decision={"signpost": "", "signpost_to": None, "explanation": explanation})]
     elif kind is Kind.CASE_UPDATE:
-        variants += [varied(update={**base["update"], "about": about}) for about in _UNDELIVERED_KINDS]
+        variants += [varied(update={**base["update"], "about": about}) for about in UNDELIVERED_KINDS]
         variants.append(varied(update={**base["update"], "recipients": ["a@example.org", "b@example.org"],
                                        "delivered_to": ["a@example.org"], "not_delivered_to": ["b@example.org"]}))
-        for event, needs in (("reply", []), ("reply", list(_NEEDS)), ("details-arrived", []), ("refused", [])):
-            variants.append(varied(update={**_SAMPLE_CONVERSATION, "event": event, "needs": needs}))
-        variants.append(varied(update={**_SAMPLE_CONVERSATION, "event": "refused"},
+        for event, needs in (("reply", []), ("reply", list(NEEDS)), ("details-arrived", []), ("refused", [])):
+            variants.append(varied(update={**SAMPLE_CONVERSATION, "event": event, "needs": needs}))
+        variants.append(varied(update={**SAMPLE_CONVERSATION, "event": "refused"},
                                case={**base.get("case", {}), "ref": ""}))
     elif kind is Kind.CORRESPONDENCE:
         variants.append(varied(relayed={**base["relayed"], "name": ""}))
-    forwarders = _SAMPLE_FORWARDERS.get(deployment, _EXAMPLE_FORWARDERS)
+    forwarders = SAMPLE_FORWARDERS.get(deployment, EXAMPLE_FORWARDERS)
     variants += [
         varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),
         varied(review={"outcome_date": date(2026, 10, 1), "in_time": False}),
         varied(review={"outcome_date": None, "in_time": None}),
         *(varied(forwarded_by=dict(forwarder)) for forwarder in forwarders),
         varied(forwarded_by={**forwarders[0], "name": "", "layout": "attached-message"}),
-        varied(forwarded_by=dict(_UNLISTED_FORWARDER), sender_words=False,
+        varied(forwarded_by=dict(UNLISTED_FORWARDER), sender_words=False,
                complainant={**base.get("complainant", {}), "name": ""}),
-        varied(withheld=[dict(item) for item in _WITHHELD]),
+        varied(withheld=[dict(item) for item in WITHHELD]),
         varied(letters=None),
     ]
     variants += _letters_variants(kind, base, varied, deployment, body_id)
@@ -298,10 +226,10 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
 def _letters_variants(kind: Kind, base: Mapping[str, Any], varied, deployment: str, body_id: str) -> list[dict]:
     """`letters` as each decision leaves it, every letter sent and every letter held back (plain ones too)."""
     complainant = str(base.get("complainant", {}).get("email", ""))
-    targets = redirect_targets(deployment, body_id) or [dict(_EXAMPLE_TARGET)]
+    targets = redirect_targets(deployment, body_id) or [dict(EXAMPLE_TARGET)]
     decisions = [{}]
     if kind is Kind.STAFF_NOTIFICATION:
-        decisions += [{"action": "new-case"}, {"action": "request-details", "needs": list(_NEEDS)},
+        decisions += [{"action": "new-case"}, {"action": "request-details", "needs": list(NEEDS)},
                       {"action": "signpost", "signpost": "crime-report"},
                       {"action": "redirect", "redirected_to": targets[0]}]
     variants = []
