@@ -11,7 +11,7 @@ from mailbot.clock import LONDON
 from mailbot.kinds import Kind
 
 
-from mailbot.outbox.sample_values import (  # noqa: F401 - SAMPLE_QUARANTINED is for callers
+from mailbot.outbox.sample_values import (
     SAMPLE_QUARANTINED,
     CASE_STATUS,
     EXAMPLE_BODY,
