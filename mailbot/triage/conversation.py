@@ -61,8 +61,7 @@ def _from_staff(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
         hits.append(Hit("staff-reply-refused", "a staff reply counts only from a listed staff address with the "
                         "token issued to it for the case: never relayed nor obeyed, and staff are told"))
         letters = staff_letters(Kind.CASE_UPDATE, owner, about="refused")
-        change = CaseChange(case_ref=thread.ref if thread else None,
-                            events=(("staff-reply-refused", f"from {claim.address}: {claim.why}"),))
+        change = CaseChange(case_ref=thread.ref if thread else None)   # the decision itself is the event
         return _base(Action.REFUSED, thread, mailbox, ruleset, hits, letters=letters, change=change,
                      staff_member=claim.address)
     text = new_text(message.text)
@@ -90,8 +89,7 @@ def _relay(thread: ThreadCase, mailbox: str, ruleset: RuleSet, known: Known, hit
     hits.append(Hit("staff-reply", "a staff reply without #commands is relayed to the complainant"))
     letter = Letter(Kind.CORRESPONDENCE.value, Audience.COMPLAINANT, to=thread.complainant_email,
                     held_back=why_not_answered(thread.complainant_email, known))
-    change = CaseChange(case_ref=thread.ref, meets=("first-contact",) if letter.goes else (),
-                        events=(("staff-reply", f"{staff_member} wrote to the complainant"),))
+    change = CaseChange(case_ref=thread.ref, meets=("first-contact",) if letter.goes else ())
     return _base(Action.STAFF_REPLY, thread, mailbox, ruleset, hits, letters=(letter,), change=change,
                  relayed_text=text, staff_member=staff_member)
 
@@ -156,7 +154,7 @@ def _follow_up(message: Message, ruleset: RuleSet, known: Known, thread: ThreadC
         hits.append(Hit("follow-up", "a reply on a case is recorded on it and staff are told; it is never "
                         "acknowledged again"))
         return _base(Action.FOLLOW_UP, thread, thread.mailbox, ruleset, hits, letters=update,
-                     change=CaseChange(case_ref=thread.ref, events=(("reply-received", thread.how),)))
+                     change=CaseChange(case_ref=thread.ref))
     still_needed, name, found = _still_needed(message, ruleset, thread)
     hits.extend(Hit("details", what, kind="fact") for what in found)
     if not still_needed:
