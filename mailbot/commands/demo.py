@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from mailbot.app import load_app
 from mailbot.clock import Clock
+from mailbot.commands.demo_replies import play_replies
 from mailbot.commands.options import now_option, reports_config_errors
 from mailbot.config import shipped_dir
 from mailbot.db.models import Case, Event, InboundMessage, OutboxMessage
@@ -66,6 +67,7 @@ def _run_deployment(root: Path, deployment: str, setup: dict, clock: Clock) -> N
     run_once(app)
     click.echo(f"== {deployment} ({', '.join(setup['staff'])})")
     _report(app, setup["deliveries"])
+    play_replies(app, root, SAMPLES, setup.get("replies") or [], run_once)
 
 
 def _report(app, deliveries: list[dict]) -> None:

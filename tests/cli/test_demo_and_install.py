@@ -32,8 +32,14 @@ def test_demo_opens_cases_and_writes_the_sent_mail(tmp_path):
     assert "sent acknowledgement to paul.ridley@example.net" in out
     assert "sent redirect to standards.ethics@cleveland-police.example" in out
     assert "sent acknowledgement to samira.dhillon@example.com" in out
+    # The second act: a staff reply relayed, details that open a case, a #close.
+    assert "sent correspondence to eleanor.pritchard@example.org" in out
+    assert "case OPCC-2026-00004: open\n  sent acknowledgement to tx4471@example.net" in out
+    assert "case OPCC-2026-00001: closed\n  sent closure-notice to eleanor.pritchard@example.org" in out
     sent = list((tmp_path / "demo" / "cambridgeshire" / "sent").glob("*.eml"))
-    assert len(sent) == 17   # 5 new cases x 2, a redirect x 3, a request for details x 2, a signpost x 2
+    # 5 new cases x 2, a redirect x 3, a request for details x 2, a signpost x 2; then a correspondence,
+    # an acknowledgement and a case-update, a closure-notice
+    assert len(sent) == 21
     again = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo")], catch_exceptions=False)
     assert again.exit_code == 0           # remade, not refused
 
