@@ -80,7 +80,8 @@ class App:
         thread, claim, at_cap = None, None, frozenset()
         if not own_mail and not message.automatic.any:
             own = frozenset(normalised(address) for address in self.own_addresses)
-            claim = staff_claim(self.secret, message, staff=staff, own=own)
+            claim = staff_claim(self.secret, message, staff=staff, own=own,
+                                authserv_id=self.settings.staff_authserv_id)
             if session is not None:
                 thread = find_thread(session, self.secret, message,
                                      case_ref=claim.case_ref if claim and claim.valid else None)

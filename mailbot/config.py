@@ -60,7 +60,8 @@ _MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp
                  "answer_backlog_days", "max_message_mb"}
 _STORAGE_KEYS = {"url", "password_env", "password_file", "password_credential"}
 _DAEMON_KEYS = {"poll_seconds", "outbox_seconds"}
-_TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon"}
+_TOP_KEYS = {"deployment", "rules_dir", "templates_dir", "storage", "imap", "smtp", "mailboxes", "daemon",
+             "staff_replies"}
 
 
 def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, complete: bool = True) -> ImapSettings:
@@ -254,6 +255,14 @@ def load_settings(path: Path, *, check_files: bool = False, check_maildirs: bool
     reader.need_secret(storage_password, "storage")
     smtp = _smtp(reader, reader.table(data, "", "smtp"), "smtp", SmtpSettings())
     daemon = _daemon(reader, reader.table(data, "", "daemon"))
+    staff_replies = reader.table(data, "", "staff_replies")
+    reader.unknown_keys(staff_replies, "staff_replies", {"authserv_id"})
+    authserv_id = reader.text(staff_replies, "staff_replies", "authserv_id", "",
+                              expected="the authserv-id your receiving mail server writes in Authentication-Results")
+    if "authserv_id" in staff_replies and isinstance(staff_replies["authserv_id"], str) and \
+            (not authserv_id.strip() or len(authserv_id.split()) != 1):
+        reader.expected("staff_replies.authserv_id", "one word: the authserv-id of your receiving mail server "
+                        "(leave the key out to not require Authentication-Results)", authserv_id)
     imap_defaults = reader.table(data, "", "imap")
     if imap_defaults:
         reader.unknown_keys(imap_defaults, "imap", _IMAP_KEYS)
@@ -277,6 +286,7 @@ def load_settings(path: Path, *, check_files: bool = False, check_maildirs: bool
         path=path.resolve(), deployment=deployment, rules_dir=rules_dir, templates_dir=templates_dir,
         storage_url=url, storage_password=storage_password, smtp=smtp, mailboxes=tuple(mailboxes),
         poll_seconds=daemon["poll_seconds"], outbox_seconds=daemon["outbox_seconds"],
+        staff_authserv_id=authserv_id.strip(),
     )
 
 

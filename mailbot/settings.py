@@ -120,6 +120,7 @@ class Settings:
     poll_seconds: int = 60
     outbox_seconds: int = 30
     storage_password: Secret = field(default_factory=Secret)
+    staff_authserv_id: str = ""      # [staff_replies] authserv_id: staff replies also need its DMARC/DKIM pass
 
     def mailbox(self, name: str) -> MailboxSettings:
         for mailbox in self.mailboxes:

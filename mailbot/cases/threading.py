@@ -23,6 +23,7 @@ from mailbot.db.models import Case, InboundMessage, OutboxMessage
 from mailbot.kinds import Kind
 from mailbot.outbox.message_ids import verify
 from mailbot.outbox.reply_tokens import matches, plus_token, token_of_nonce
+from mailbot.parse.authentication import authenticated
 from mailbot.parse.message import Message
 from mailbot.triage.known import StaffClaim, ThreadCase, Token
 
@@ -66,8 +67,14 @@ def find_thread(session: Session, secret: bytes, message: Message, *, case_ref: 
     return None
 
 
-def staff_claim(secret: bytes, message: Message, *, staff: frozenset[str], own: frozenset[str]) -> StaffClaim | None:
-    """Whether `message` claims to come from staff, and whether the claim holds; None when it makes none."""
+def staff_claim(secret: bytes, message: Message, *, staff: frozenset[str], own: frozenset[str],
+                authserv_id: str = "") -> StaffClaim | None:
+    """Whether `message` claims to come from staff, and whether the claim holds; None when it makes none.
+
+    With `authserv_id` (config `staff_replies.authserv_id`), a staff reply
+    also needs that server's `Authentication-Results` to show DMARC or DKIM
+    passing for the staff member's domain.
+    """
     sender = normalised(message.sender)
     tokens = [found for found in (plus_token(address, own) for address in (*message.to, *message.cc)[:100]) if found]
     for message_id in answered_ids(message):
@@ -94,6 +101,12 @@ def staff_claim(secret: bytes, message: Message, *, staff: frozenset[str], own: 
     if len(refs) > 1:
         return StaffClaim(sender, Token.ALTERED, why=f"tokens for different cases: {', '.join(sorted(refs))}")
     ref = refs.pop()
+    if authserv_id:
+        passed = authenticated(message.headers, authserv_id, sender.rpartition("@")[2])
+        if not passed:
+            return StaffClaim(sender, Token.UNAUTHENTICATED, why=f"the token for {ref} is right, but {authserv_id} "
+                                                                 "recorded no DMARC or DKIM pass for its domain")
+        return StaffClaim(sender, Token.VALID, case_ref=ref, why=f"the token issued to {sender} for {ref}; {passed}")
     return StaffClaim(sender, Token.VALID, case_ref=ref, why=f"the token issued to {sender} for {ref}")
 
 

@@ -51,6 +51,7 @@ class Token:
     ALTERED = "altered"                 # a token that no key of ours made
     OTHER_ADDRESS = "other-address"     # issued to another staff address
     NOT_STAFF = "not-staff"             # a staff token, sent from an address that is not a listed staff address
+    UNAUTHENTICATED = "unauthenticated"  # a valid token, but the trusted server saw no DMARC or DKIM pass
 
 
 @dataclass(frozen=True)

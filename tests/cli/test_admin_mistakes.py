@@ -95,6 +95,25 @@ def test_a_bad_poll_interval_is_refused_with_file_line_and_key(local, value, sho
     assert daemon.returncode == 2 and daemon.stderr.strip() == expected
 
 
+@pytest.mark.parametrize("table, expected", [
+    ('authserv_id = ""', 'staff_replies.authserv_id: expected one word: the authserv-id of your receiving mail server '
+                         '(leave the key out to not require Authentication-Results), got ""'),
+    ("authserv_id = true", "staff_replies.authserv_id: expected the authserv-id your receiving mail server writes in "
+                           "Authentication-Results, got true"),
+    ("require_dmarc = true", "staff_replies.require_dmarc: unknown key (known: authserv_id)"),
+])
+def test_a_mistake_in_staff_replies_is_named_with_its_line(local, table, expected):
+    config = local / "mailbot.toml"
+    config.write_text(config.read_text() + f"\n[staff_replies]\n{table}\n")
+    deliver(local, COMPLAINT)
+
+    result = mailbot(local, "run", "--once", "--now", NOW)
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"mailbot: {config}:{len(lines_of(config))}: {expected}"
+    assert untouched(local)
+
+
 # -- files the config names ---------------------------------------------------------------------------------
 
 def smtp_with_password_file(local: Path, password_file: str) -> Path:
