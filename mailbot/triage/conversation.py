@@ -70,6 +70,9 @@ def _from_staff(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
                     kind="fact"))
     if read is None:
         return _relay(thread, mailbox, ruleset, known, hits, text, claim.address)
+    if not read.errors:
+        read = replace(read, errors=_impossible(read, thread, known))
+        read = replace(read, commands=() if read.errors else read.commands)
     if read.errors:
         hits.append(Hit("command-error", "a #command that cannot be done: nothing is done, and its writer is told",
                         "; ".join(read.errors)))
@@ -78,6 +81,23 @@ def _from_staff(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
         return _base(Action.STAFF_COMMAND, thread, mailbox, ruleset, hits, letters=letters, change=change,
                      staff_member=claim.address, command_errors=read.errors)
     return _commands(read, thread, mailbox, ruleset, known, hits, claim.address, message)
+
+
+def _impossible(read, thread: ThreadCase, known: Known) -> tuple[str, ...]:
+    """Commands that read well but cannot be done on this case, each in words (then none of the reply is done)."""
+    errors = []
+    for command in read.commands:
+        where = f"line {command.line} (#{command.name})"
+        if command.name == "assign" and command.argument not in known.staff_addresses:
+            errors.append(f"{where}: {command.argument} is not a listed staff address, so their replies could not "
+                          "count; ask the administrator to add them to the mailbox's staff first")
+        elif command.name == "transfer" and command.argument == thread.body:
+            errors.append(f"{where}: the case is already with {thread.body}")
+        elif command.name == "close" and thread.status == "closed":
+            errors.append(f"{where}: the case is already closed")
+        elif command.name == "reopen" and thread.status != "closed":
+            errors.append(f"{where}: the case is not closed (it is {thread.status})")
+    return tuple(errors)
 
 
 def _relay(thread: ThreadCase, mailbox: str, ruleset: RuleSet, known: Known, hits: list[Hit], text: str,
