@@ -83,7 +83,7 @@ class App:
             claim = staff_claim(self.secret, message, staff=staff, own=own,
                                 authserv_id=self.settings.staff_authserv_id)
             if session is not None:
-                thread = find_thread(session, self.secret, message,
+                thread = find_thread(session, self.secret, message, now=now or self.clock.now(),
                                      case_ref=claim.case_ref if claim and claim.valid else None)
         if session is not None:
             at_cap = addresses_at_cap(session, now or self.clock.now())

@@ -14,7 +14,10 @@ issued for one case and for that very address (`outbox.reply_tokens`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot import patterns
@@ -27,6 +30,7 @@ from mailbot.parse.authentication import authenticated
 from mailbot.parse.message import Message
 from mailbot.triage.known import StaffClaim, ThreadCase, Token
 
+UPDATES_WINDOW = timedelta(hours=24)
 MAX_IDS = 50     # In-Reply-To and the newest References: a hostile header may name thousands
 _TAG = patterns.compile(r"\[([A-Za-z]{2,12}-[0-9]{4}-[0-9]{5})\]")
 
@@ -38,8 +42,19 @@ def answered_ids(message: Message) -> list[str]:
     return [found for found in dict.fromkeys(ids) if found][:MAX_IDS]
 
 
-def find_thread(session: Session, secret: bytes, message: Message, *, case_ref: str | None = None) -> ThreadCase | None:
+def find_thread(session: Session, secret: bytes, message: Message, *, now: datetime,
+                case_ref: str | None = None) -> ThreadCase | None:
     """The case `message` belongs to, with how it was found; `case_ref` when a staff token named it already."""
+    found = _find(session, secret, message, case_ref)
+    if found is None:
+        return None
+    lately = session.scalar(select(func.count(OutboxMessage.id)).join(Case, Case.id == OutboxMessage.case_id).where(
+        Case.ref == found.ref, OutboxMessage.kind == Kind.CASE_UPDATE.value,
+        OutboxMessage.created_at > now - UPDATES_WINDOW))
+    return replace(found, updates_lately=lately or 0)
+
+
+def _find(session: Session, secret: bytes, message: Message, case_ref: str | None) -> ThreadCase | None:
     if case_ref:
         case = _case(session, case_ref)
         return _thread(session, case, f"a staff token issued for {case_ref}") if case else None

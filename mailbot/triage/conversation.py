@@ -25,6 +25,8 @@ from mailbot.triage.ruleset import RuleSet
 from mailbot.triage.staff_commands import COMMANDS, read_commands
 from mailbot.triage.view import complaint_view
 
+UPDATES_PER_DAY = 10    # case-updates about replies on one case in 24 hours, at most
+
 # A postal address given in words: a UK postcode, or "I live at" / "my address is" followed by a number.
 _POSTAL_ADDRESS = patterns.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b|"
                                    r"\b(?:i live at|my address is|address:)\s*\d", ignore_case=True)
@@ -169,6 +171,12 @@ def _follow_up(message: Message, ruleset: RuleSet, known: Known, thread: ThreadC
     hits = [Hit("on-a-case", f"answers {thread.ref}", thread.how, kind="fact")]
     owner = known.mailbox(thread.mailbox)
     update = staff_letters(Kind.CASE_UPDATE, owner, assigned=thread.assigned, about="reply")
+    if thread.updates_lately >= UPDATES_PER_DAY:
+        # Replies still count and are recorded; staff are not told of each one. Two auto-responders
+        # that send no Auto-Submitted header (a staff member's, a complainant's) cannot keep a loop going.
+        update = tuple(replace(letter, held_back=f"staff had {thread.updates_lately} case-updates about "
+                               f"{thread.ref} in the last 24 hours: this reply is recorded on the case only",
+                               capped_out=True) for letter in update)
     from_complainant = normalised(message.reply_address) == normalised(thread.complainant_email)
     if thread.status != "awaiting-details" or not from_complainant:
         hits.append(Hit("follow-up", "a reply on a case is recorded on it and staff are told; it is never "

@@ -40,6 +40,7 @@ class ThreadCase:
     needs: tuple[str, ...] = ()         # what a case awaiting details waits for (name-and-address, written-permission)
     assigned: str = ""                  # the single point of contact, "" when none
     details_asked_again: bool = False   # the one reminder of what is still needed has been sent
+    updates_lately: int = 0             # case-updates about replies queued in the last 24 hours
     how: str = ""                       # why the message belongs to it, in words
 
 
