@@ -20,6 +20,7 @@ from mailbot.db import events
 from mailbot.db.models import Case, Deadline, InboundMessage
 from mailbot.kinds import Kind
 from mailbot.outbox.program_files import Withheld, without_programs
+from mailbot.outbox.reply_tokens import carries_token
 from mailbot.outbox.queue import Outgoing, enqueue
 from mailbot.parse.message import Message
 from mailbot.parse.quoted import new_text
@@ -136,6 +137,7 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
     listed = decision.forwarded_by is None or app.ruleset.forwarder(message.sender) is not None
     summary = _summary(decision.letters)
     withheld: tuple[Withheld, ...] = ()
+    threading = _references(app.secret, message)
     for letter in decision.letters:
         if letter.held_back:
             events.record(session, at=now, action="held-back" if letter.capped_out else "not-answered",
@@ -158,11 +160,17 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
             kind=kind, context=context, case=case, cause=_cause(letter, inbound),
             from_name=f"mailbot ({body.name})" if staff_facing else body.name, from_address=mailbox.address,
             to=(letter.to,), mailbox=mailbox.name, reply_to=mailbox.address,
-            in_reply_to=message.message_id,
-            references=tuple(message.references) + ((message.message_id,) if message.message_id else ()),
+            in_reply_to=message.message_id, references=threading,
             attached_message=attached, counted_against=letter.counted,
             token_for=letter.to if staff_facing and case is not None else ""),
             templates=app.templates, secret=app.secret, now=now)
+
+
+def _references(secret: bytes, message: Message) -> tuple[str, ...]:
+    """The thread a letter answers, without the ids of our letters to staff: each carries its staff member's
+    reply token, which must never reach anyone else (a complainant could pose as staff with it)."""
+    ids = (*message.references, *((message.message_id,) if message.message_id else ()))
+    return tuple(found for found in ids if not carries_token(secret, found))
 
 
 def _cause(letter: Letter, inbound: InboundMessage) -> str:

@@ -42,12 +42,15 @@ def answered_ids(message: Message) -> list[str]:
     return [found for found in dict.fromkeys(ids) if found][:MAX_IDS]
 
 
-def find_thread(session: Session, secret: bytes, message: Message, *, now: datetime,
+def find_thread(session: Session, secret: bytes, message: Message, *, now: datetime | None = None,
                 case_ref: str | None = None) -> ThreadCase | None:
-    """The case `message` belongs to, with how it was found; `case_ref` when a staff token named it already."""
+    """The case `message` belongs to, with how it was found; `case_ref` when a staff token named it already.
+
+    With `now`, also how many case-updates about replies it had in the last 24 hours.
+    """
     found = _find(session, secret, message, case_ref)
-    if found is None:
-        return None
+    if found is None or now is None:
+        return found
     lately = session.scalar(select(func.count(OutboxMessage.id)).join(Case, Case.id == OutboxMessage.case_id).where(
         Case.ref == found.ref, OutboxMessage.kind == Kind.CASE_UPDATE.value,
         OutboxMessage.created_at > now - UPDATES_WINDOW))

@@ -18,6 +18,8 @@ import hashlib
 import hmac
 import secrets
 
+from mailbot.outbox.message_ids import verify
+
 TOKEN_LENGTH = 26       # 130 bits of HMAC-SHA256, lower-case base32
 NONCE_LENGTH = 16       # the random part of a Message-ID nonce before the token
 
@@ -62,3 +64,9 @@ def nonce_with(token: str, seed: str = "") -> str:
 def token_of_nonce(nonce: str) -> str:
     """The token a nonce of ours carries, "" when it carries none."""
     return nonce[NONCE_LENGTH:] if len(nonce) == NONCE_LENGTH + TOKEN_LENGTH else ""
+
+
+def carries_token(secret: bytes, message_id: str) -> bool:
+    """Whether `message_id` is one of our letters to staff, carrying a staff member's token."""
+    signed = verify(secret, message_id) if secret else None
+    return signed is not None and bool(token_of_nonce(signed.nonce))

@@ -199,9 +199,7 @@ def _follow_up(message: Message, ruleset: RuleSet, known: Known, thread: ThreadC
                     ("; the one reminder was sent already" if thread.details_asked_again else
                      ": one polite reminder of what is still needed")))
     letters = update if thread.details_asked_again else (
-        Letter(Kind.REQUEST_DETAILS.value, Audience.COMPLAINANT, to=thread.complainant_email,
-               held_back=why_not_answered(thread.complainant_email, known), counted=(thread.complainant_email,),
-               about="again"), *update)
+        complainant_letter(Kind.REQUEST_DETAILS, thread.complainant_email, known, about="again"), *update)
     return _base(Action.FOLLOW_UP, thread, thread.mailbox, ruleset, hits, letters=letters, needs=still_needed,
                  change=CaseChange(case_ref=thread.ref, events=(("details-still-needed", ", ".join(still_needed)),)))
 
@@ -223,12 +221,13 @@ def _still_needed(message: Message, ruleset: RuleSet, thread: ThreadCase) -> tup
         if not (name and address):
             still.append("name-and-address")
     if "written-permission" in thread.needs:
-        if identity.permission_enclosed or (message.attachments and _mentions_permission(text, ruleset)):
+        if identity.permission_enclosed or (message.attachments and _mentions(text, ruleset.policy.permission_enclosed)
+                                            and not _mentions(text, ruleset.policy.permission_not_enclosed)):
             found.append("the written permission, attached")
         else:
             still.append("written-permission")
     return tuple(still), name, found
 
 
-def _mentions_permission(text: str, ruleset: RuleSet) -> bool:
-    return any(pattern.search(text) for pattern in ruleset.policy.permission_enclosed)
+def _mentions(text: str, patterns_of_policy) -> bool:
+    return any(pattern.search(text) for pattern in patterns_of_policy)

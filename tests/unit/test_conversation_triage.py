@@ -79,7 +79,6 @@ def test_transfer_to_a_watched_mailbox_moves_the_case_and_tells_its_staff():
     ("#contacted", {"meets": ("first-contact",)}),
     ("#outcome", {"starts": ("review-window",)}),
     (f"#assign Ben Officer <{BEN}>", {"assign": BEN}),
-    ("#reopen", {"status": "open"}),
     ("#note Rang her.\n#contacted\nShe will write.",
      {"meets": ("first-contact",), "note": "Rang her.\nShe will write."}),
 ])
@@ -88,6 +87,12 @@ def test_the_other_commands_change_the_case_and_send_nothing(commands, change):
     assert decision.action is Action.STAFF_COMMAND and decision.letters == ()
     expected = {"meets": (), "starts": (), "assign": None, "status": None, "note": ""} | change
     assert {name: getattr(decision.change, name) for name in expected} == expected
+
+
+def test_reopen_opens_a_closed_case_and_sends_nothing():
+    decision = decide(staff_mail("#reopen\n" + QUOTED), valid(case=replace(CASE, status="closed")))
+    assert decision.action is Action.STAFF_COMMAND and decision.letters == ()
+    assert decision.change.status == "open"
 
 
 def test_a_reply_that_is_all_quote_relays_nothing():
