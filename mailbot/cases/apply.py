@@ -22,6 +22,7 @@ from mailbot.kinds import Kind
 from mailbot.outbox.program_files import Withheld, without_programs
 from mailbot.outbox.reply_tokens import carries_token
 from mailbot.outbox.queue import Outgoing, enqueue
+from mailbot.parse import parse_message
 from mailbot.parse.message import Message
 from mailbot.parse.quoted import new_text
 from mailbot.triage import Action, Decision
@@ -138,6 +139,11 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
     summary = _summary(decision.letters)
     withheld: tuple[Withheld, ...] = ()
     threading = _references(app.secret, message)
+    # On a case, the message is a reply: letters speak of the complaint itself (a moved case's new staff read it).
+    complaint = message if decision.change.opens else None
+    if decision.change.moves_to and case is not None:
+        complaint = parse_message(_original(session, case, inbound))
+    names = {address: name for settings in app.settings.mailboxes for name, address in settings.staff_people}
     for letter in decision.letters:
         if letter.held_back:
             events.record(session, at=now, action="held-back" if letter.capped_out else "not-answered",
@@ -151,10 +157,11 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
             attached, withheld = without_programs(_original(session, case, inbound))
             _record_withheld(session, case, withheld, letter.to, now)
         context = letter_context(kind=kind.value, deployment=app.settings.deployment, case=case, body=body,
-                                 mailbox=mailbox, message=message, decision=decision, bodies=app.ruleset.bodies,
+                                 mailbox=mailbox, message=complaint or message, decision=decision,
+                                 bodies=app.ruleset.bodies,
                                  sender_words=not letter.plain, forwarder_listed=listed, letters=summary,
                                  withheld=withheld)
-        context.update(_extra(decision, letter, message, mailbox, case))
+        context.update(_extra(decision, letter, message, names, case if complaint is None else None))
         staff_facing = letter.audience in (Audience.STAFF, Audience.SENDER)
         enqueue(session, Outgoing(
             kind=kind, context=context, case=case, cause=_cause(letter, inbound),
@@ -189,15 +196,17 @@ def _summary(letters: tuple[Letter, ...]) -> dict:
             "redirect": shown(next((item for item in letters if item.audience is Audience.BODY), None))}
 
 
-def _extra(decision: Decision, letter: Letter, message: Message, mailbox, case: Case | None) -> dict:
-    """What a letter about a conversation adds to the context (templates/README.md documents it)."""
-    staff_name = ""
-    if decision.staff_member:
-        staff_name = next((name for name, address in mailbox.staff_people if address == decision.staff_member), "")
+def _extra(decision: Decision, letter: Letter, message: Message, names: dict[str, str],
+           stand_in: Case | None) -> dict:
+    """What a letter about a conversation adds to the context (templates/README.md documents it).
+
+    `stand_in`: the case whose complaint stands in for `message` (a reply: what staff wrote, and the
+    notification they quoted, never reaches a complainant as "the message"; its words are in `update`).
+    """
+    staff_name = names.get(decision.staff_member, "")
     extra = {"staff_member": {"address": decision.staff_member, "name": staff_name}}
-    if not decision.change.opens and letter.audience is Audience.COMPLAINANT and case is not None:
-        # On a case, "the message" is a reply: what staff wrote (and the notification they quoted) never
-        # reaches the complainant, and a letter to them speaks of their own complaint.
+    if stand_in is not None:
+        case = stand_in
         extra["message"] = {"subject": case.subject, "sender": case.complainant_email,
                             "display_name": case.complainant_name, "date_header": "", "text": "", "attachments": []}
     if letter.kind == Kind.CORRESPONDENCE.value:

@@ -229,7 +229,7 @@ def _letters_variants(kind: Kind, base: Mapping[str, Any], varied, deployment: s
     targets = redirect_targets(deployment, body_id) or [dict(EXAMPLE_TARGET)]
     decisions = [{}]
     if kind is Kind.STAFF_NOTIFICATION:
-        decisions += [{"action": "new-case"}, {"action": "request-details", "needs": list(NEEDS)},
+        decisions += [{"action": "staff-command"}, {"action": "new-case"}, {"action": "request-details", "needs": list(NEEDS)},
                       {"action": "signpost", "signpost": "crime-report"},
                       {"action": "redirect", "redirected_to": targets[0]}]
     variants = []
