@@ -144,6 +144,13 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
     if decision.change.moves_to and case is not None:
         complaint = parse_message(_original(session, case, inbound))
     names = {address: name for settings in app.settings.mailboxes for name, address in settings.staff_people}
+    # What staff send outside answers the complaint, never the staff member's own reply, whose Message-ID
+    # may name them (some clients put the user's address in it).
+    answers = (_first_inbound(session, case) or inbound).message_id if case is not None else ""
+
+    def outside_staff_words(letter: Letter) -> bool:
+        return bool(decision.staff_member) and letter.audience in (Audience.COMPLAINANT, Audience.BODY)
+
     for letter in decision.letters:
         if letter.held_back:
             events.record(session, at=now, action="held-back" if letter.capped_out else "not-answered",
@@ -167,7 +174,8 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
             kind=kind, context=context, case=case, cause=_cause(letter, inbound),
             from_name=f"mailbot ({body.name})" if staff_facing else body.name, from_address=mailbox.address,
             to=(letter.to,), mailbox=mailbox.name, reply_to=mailbox.address,
-            in_reply_to=message.message_id, references=threading,
+            in_reply_to=answers if outside_staff_words(letter) else message.message_id,
+            references=tuple(found for found in (answers,) if found) if outside_staff_words(letter) else threading,
             attached_message=attached, counted_against=letter.counted,
             token_for=letter.to if staff_facing and case is not None else ""),
             templates=app.templates, secret=app.secret, now=now)
@@ -228,9 +236,12 @@ def _reply_text(message: Message) -> str:
 
 def _original(session: Session, case: Case, inbound: InboundMessage) -> bytes:
     """The complaint a redirect passes on: the case's first message (not a staff reply asking for it)."""
-    first = session.scalar(select(InboundMessage).where(InboundMessage.case_id == case.id)
-                           .order_by(InboundMessage.id).limit(1))
-    return (first or inbound).raw
+    return (_first_inbound(session, case) or inbound).raw
+
+
+def _first_inbound(session: Session, case: Case) -> InboundMessage | None:
+    return session.scalar(select(InboundMessage).where(InboundMessage.case_id == case.id)
+                          .order_by(InboundMessage.id).limit(1))
 
 
 def _record_withheld(session: Session, case: Case, withheld: tuple[Withheld, ...], target: str,

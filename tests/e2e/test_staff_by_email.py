@@ -203,6 +203,10 @@ def test_no_letter_leaving_the_office_carries_a_staff_token(pcc, body):
     carried = {message.kind: [header for header in ("In-Reply-To", "References")
                               if set(message.header(header).split()) & staff_ids] for message in outside}
     assert {kind: headers for kind, headers in carried.items() if headers} == {}, pcc.smtp.describe()
+    # Nor the staff member's own reply, whose Message-ID some clients make from the user's address:
+    # what staff send outside answers the complaint itself.
+    assert all(message.header("In-Reply-To") == ELEANOR_COMPLAINT_ID and message.header("References") ==
+               ELEANOR_COMPLAINT_ID for message in outside), pcc.smtp.describe()
 
 
 def test_the_complainant_cannot_pose_as_staff_with_what_they_were_sent(pcc):
