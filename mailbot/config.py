@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import replace
@@ -14,34 +13,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from mailbot.config_keys import ABSENT, SECRET_KEYS, KeyReader
+from mailbot.config_paths import find_config, shipped_dir  # noqa: F401 - where commands look for them
 from mailbot.errors import ConfigError
 from mailbot.settings import (
     AUTH_MODES, TLS_MODES, TRANSPORTS, ImapSettings, MailboxSettings, Secret, Settings, SmtpSettings,
 )
 
-DEFAULT_PATHS = (Path("mailbot.toml"), Path("/etc/mailbot/mailbot.toml"))
-SHIPPED = Path(__file__).parent / "_shipped"      # inside an installed wheel
-SOURCE_TREE = Path(__file__).parent.parent        # a checkout or an editable install
 _TOML_LINE = re.compile(r"\(at line (\d+)")
-
-
-def shipped_dir(name: str) -> Path:
-    """The shipped `rules` or `templates` folder, in a wheel or in the source tree."""
-    inside = SHIPPED / name
-    return inside if inside.is_dir() else SOURCE_TREE / name
-
-
-def find_config(explicit: str | os.PathLike | None) -> Path:
-    """The config file to use: the one given, else ./mailbot.toml, else /etc/mailbot/mailbot.toml."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such config file")
-        return path
-    for path in DEFAULT_PATHS:
-        if path.is_file():
-            return path
-    raise ConfigError("no config file: give --config FILE, or create ./mailbot.toml or /etc/mailbot/mailbot.toml")
 
 
 # The ranges every setting is held to (the README's configuration reference lists them).
