@@ -22,7 +22,7 @@ from mailbot.triage.identity import identify
 from mailbot.triage.known import Known, ThreadCase
 from mailbot.triage.letters import complainant_letter, staff_letters, why_not_answered
 from mailbot.triage.ruleset import RuleSet
-from mailbot.triage.staff_commands import COMMANDS, read_commands
+from mailbot.triage.staff_commands import COMMANDS, meets_first_contact, read_commands
 from mailbot.triage.view import complaint_view
 
 UPDATES_PER_DAY = 10    # case-updates about replies on one case in 24 hours, at most
@@ -82,7 +82,7 @@ def _from_staff(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
         change = CaseChange(case_ref=thread.ref, events=(("command-refused", "; ".join(read.errors)),))
         return _base(Action.STAFF_COMMAND, thread, mailbox, ruleset, hits, letters=letters, change=change,
                      staff_member=claim.address, command_errors=read.errors)
-    return _commands(read, thread, mailbox, ruleset, known, hits, claim.address, message)
+    return _commands(read, thread, mailbox, ruleset, known, hits, claim.address)
 
 
 def _impossible(read, thread: ThreadCase, known: Known) -> tuple[str, ...]:
@@ -117,37 +117,33 @@ def _relay(thread: ThreadCase, mailbox: str, ruleset: RuleSet, known: Known, hit
 
 
 def _commands(read, thread: ThreadCase, mailbox: str, ruleset: RuleSet, known: Known, hits: list[Hit],
-              staff_member: str, message: Message) -> Decision:
+              staff_member: str) -> Decision:
     """Every command of the reply, applied together: the case change and the letters they send."""
     change = {"case_ref": thread.ref, "note": read.note}
     letters: list[Letter] = []
-    meets, starts, events = [], [], []
+    starts, events = [], []
     for command in read.commands:
         hits.append(Hit(f"#{command.name}", COMMANDS[f"#{command.name}"], command.argument))
         events.append(("command", f"#{command.name}" + (f" {command.argument}" if command.argument else "")))
         if command.name == "assign":
             change["assign"] = command.argument
-        elif command.name == "contacted":
-            meets.append("first-contact")
         elif command.name == "outcome":
             starts.append("review-window")
         elif command.name == "close":
             change["status"] = "closed"
-            meets.append("first-contact")
             letters.append(complainant_letter(Kind.CLOSURE_NOTICE, thread.complainant_email, known))
         elif command.name == "reopen":
             change["status"] = "open"
         elif command.name == "transfer":
-            meets.append("first-contact")
-            letters.extend(_transfer(command.argument, thread, ruleset, known, change, message))
+            letters.extend(_transfer(command.argument, thread, ruleset, known, change))
     return _base(Action.STAFF_COMMAND, thread, mailbox, ruleset, hits, letters=tuple(letters),
-                 change=CaseChange(meets=tuple(dict.fromkeys(meets)), starts=tuple(starts), events=tuple(events),
+                 change=CaseChange(meets=("first-contact",) if meets_first_contact(read.commands) else (),
+                                   starts=tuple(starts), events=tuple(events),
                                    **change),
                  staff_member=staff_member, redirected_to=change.get("redirected_to"))
 
 
-def _transfer(body_id: str, thread: ThreadCase, ruleset: RuleSet, known: Known, change: dict,
-              message: Message) -> list[Letter]:
+def _transfer(body_id: str, thread: ThreadCase, ruleset: RuleSet, known: Known, change: dict) -> list[Letter]:
     """`#transfer BODY`: to a mailbox watched here the case moves; to any other body it is redirected."""
     target_mailbox = ruleset.mailbox_of(body_id)
     if target_mailbox is not None and known.mailbox(target_mailbox) is not None:
