@@ -165,10 +165,5 @@ class Decision:
         return "; ".join(self.deciding)
 
     @property
-    def opens_case(self) -> bool:
-        """Whether this opens a new case: every new message a person wrote leaves one, whatever is done with it."""
-        return self.change.opens
-
-    @property
     def sends(self) -> tuple[Letter, ...]:
         return tuple(letter for letter in self.letters if letter.goes)

@@ -102,7 +102,7 @@ def _case(decision, message, ruleset, mailbox: str) -> Case:
 
 def _decisions(decision, ruleset):
     """The message's own decision (when it opens a case), then one for each action the other templates serve."""
-    if decision.opens_case:
+    if decision.change.opens:
         yield decision
     others = [body_id for body_id in ruleset.bodies if body_id != decision.body]
     for target in others:
