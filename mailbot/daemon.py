@@ -19,6 +19,7 @@ from mailbot.intake.raw import MailSource
 from mailbot.intake.sync import intake
 from mailbot.outbox.delivery import deliver_due
 from mailbot.pipeline import Outcome, process_pending
+from mailbot.schedule.timers import run_timers
 from mailbot.settings import MailboxSettings
 from mailbot.watchdog import Progress, Watchdog, notify
 
@@ -50,6 +51,7 @@ def run_pass(app: App) -> tuple[bool, list[Outcome]]:
     for mailbox in app.settings.mailboxes:
         reached &= poll_mailbox(app, mailbox)
     outcomes = process_pending(app, now=app.clock.now())
+    run_timers(app, app.clock.now())
     reached &= deliver_due(app, now=app.clock.now())
     return reached, outcomes
 

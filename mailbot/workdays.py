@@ -66,6 +66,53 @@ def working_days_due(received_at: datetime, count: int, hours: OfficeHours) -> d
     return add_working_days(day_zero(received_at, hours), count)
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """One body's working days: England and Wales bank holidays and weekends, its own closure days, its hours."""
+
+    hours: OfficeHours = OfficeHours()
+    closures: frozenset[date] = frozenset()     # extra days the office is shut (rules: bodies.ID.closed_days)
+
+    def is_working_day(self, day: date) -> bool:
+        return is_working_day(day) and day not in self.closures
+
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def previous_working_day(self, day: date) -> date:
+        day -= timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def add_working_days(self, start: date, count: int) -> date:
+        day = start
+        for _ in range(count):
+            day = self.next_working_day(day)
+        return day
+
+    def day_zero(self, received_at: datetime) -> date:
+        local = received_at.astimezone(LONDON)
+        if self.is_working_day(local.date()) and local.time() < self.hours.closes:
+            return local.date()
+        return self.next_working_day(local.date())
+
+    def due(self, received_at: datetime, working_days: int) -> date:
+        """The last day of a deadline of `working_days`: met until 00:00 after it."""
+        return self.add_working_days(self.day_zero(received_at), working_days)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days after `start`, up to and including `end` (0 when `end` <= `start`)."""
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+
 def deadline_passed(due: date, now: datetime) -> bool:
     """Whether a deadline ending with the day `due` has passed at `now` (London midnight after it)."""
     return now.astimezone(LONDON).date() > due

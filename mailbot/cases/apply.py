@@ -28,7 +28,6 @@ from mailbot.parse.quoted import new_text
 from mailbot.triage import Action, Decision
 from mailbot.triage.decision import Audience, Letter
 from mailbot.triage.staff_commands import COMMANDS, usage
-from mailbot.workdays import working_days_due
 
 FIRST_CONTACT, REVIEW_WINDOW = "first-contact", "review-window"
 REVIEW_WINDOW_DAYS = 28   # a review request within 28 days, starting with the day after the outcome was given
@@ -126,7 +125,7 @@ def _change(app, session: Session, case: Case, decision: Decision, inbound: Inbo
 def _due(app, case: Case, kind: str, inbound: InboundMessage, now: datetime):
     body = app.ruleset.bodies[case.body]
     if kind == FIRST_CONTACT:
-        return working_days_due(inbound.received_at, body.first_contact_working_days, body.office_hours)
+        return body.calendar.due(inbound.received_at, body.first_contact_working_days)
     return now.astimezone(LONDON).date() + timedelta(days=REVIEW_WINDOW_DAYS)
 
 

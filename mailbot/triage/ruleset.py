@@ -8,7 +8,7 @@ from pathlib import Path
 from mailbot.triage.decision import Action
 from mailbot.triage.policy import Policy
 from mailbot.triage.signals import Signal
-from mailbot.workdays import OfficeHours
+from mailbot.workdays import Calendar, OfficeHours
 
 # Facts triage works out itself; rules use them by name like signals (rules/README.md).
 FACTS = ("automatic", "own-mail", "forwarded", "anonymous", "third-party", "permission-enclosed",
@@ -27,8 +27,13 @@ class Body:
     reference_prefix: str = ""          # "" for bodies we only redirect to
     first_contact_working_days: int = 5
     office_hours: OfficeHours = field(default_factory=OfficeHours)
+    closed_days: frozenset = frozenset()   # extra days its office is shut (dates), besides bank holidays
     grants_review: bool = False
     requires_named_complainant: bool = False
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar(hours=self.office_hours, closures=self.closed_days)
 
     @property
     def domain(self) -> str:

@@ -1,0 +1,1 @@
+"""Time: what falls due when (reminders, escalations, the digest), and the daemon's schedule that keeps it."""
