@@ -29,7 +29,7 @@ from mailbot.triage import Action, Decision
 from mailbot.triage.decision import Audience, Letter
 from mailbot.triage.staff_commands import COMMANDS, usage
 
-FIRST_CONTACT, REVIEW_WINDOW = "first-contact", "review-window"
+FIRST_CONTACT, REVIEW_WINDOW, SERVICE_RECOVERY = "first-contact", "review-window", "service-recovery"
 REVIEW_WINDOW_DAYS = 28   # a review request within 28 days, starting with the day after the outcome was given
 _DECIDED = {Action.FOLLOW_UP: "reply-received", Action.STAFF_REPLY: "staff-reply",
             Action.STAFF_COMMAND: "staff-command", Action.REFUSED: "staff-reply-refused"}
@@ -78,15 +78,26 @@ def _open(session: Session, decision: Decision, message: Message, inbound: Inbou
     return case
 
 
-def _change(app, session: Session, case: Case, decision: Decision, inbound: InboundMessage, actor: str,
+def apply_timed(app, session: Session, decision: Decision, *, complaint: Message, now: datetime) -> Case:
+    """Write what a timer decided (schedule/): no message caused it; its letters speak of the complaint."""
+    case = session.scalar(select(Case).where(Case.ref == decision.change.case_ref))
+    events.record(session, at=now, action="timer", case_id=case.id, reason=decision.why,
+                  detail={"steps": [letter.about for letter in decision.letters]})
+    _change(app, session, case, decision, None, "mailbot", now)
+    _queue(app, session, decision, case, None, complaint, now)
+    return case
+
+
+def _change(app, session: Session, case: Case, decision: Decision, inbound: InboundMessage | None, actor: str,
             now: datetime) -> None:
     change = decision.change
+    message_id = inbound.id if inbound else None
     for action, reason in change.events:
         events.record(session, at=now, action=action, reason=reason, actor=actor, case_id=case.id,
-                      message_id=inbound.id)
+                      message_id=message_id)
     if change.note:
         events.record(session, at=now, action="note", reason=change.note, actor=actor, case_id=case.id,
-                      message_id=inbound.id)
+                      message_id=message_id)
     if change.status and not change.opens and change.status != case.status:
         events.record(session, at=now, action="status-changed", actor=actor, case_id=case.id,
                       reason=f"{case.status} -> {change.status}", detail={"from": case.status, "to": change.status})
@@ -108,12 +119,13 @@ def _change(app, session: Session, case: Case, decision: Decision, inbound: Inbo
         case.mailbox, case.body = change.moves_to, target
     session.flush()
     session.refresh(case, ["deadlines"])
-    for kind in change.meets:
-        for deadline in case.deadlines:
-            if deadline.kind == kind and deadline.met_at is None:
-                deadline.met_at = now
-                events.record(session, at=now, action="deadline-met", actor=actor, case_id=case.id,
-                              reason=f"{kind} (due {deadline.due.isoformat()})")
+    # A closed or redirected case owes nothing more: its deadlines are met (not the complainant's review window).
+    ended = change.status in ("closed", "redirected") and not change.opens
+    for deadline in case.deadlines:
+        if deadline.met_at is None and (deadline.kind in change.meets or (ended and deadline.kind != REVIEW_WINDOW)):
+            deadline.met_at = now
+            events.record(session, at=now, action="deadline-met", actor=actor, case_id=case.id,
+                          reason=f"{deadline.kind} (due {deadline.due.isoformat()})")
     for kind in change.starts:
         due = _due(app, case, kind, inbound, now)
         if not any(deadline.kind == kind and deadline.due == due for deadline in case.deadlines):
@@ -122,14 +134,17 @@ def _change(app, session: Session, case: Case, decision: Decision, inbound: Inbo
     session.refresh(case, ["deadlines"])
 
 
-def _due(app, case: Case, kind: str, inbound: InboundMessage, now: datetime):
+def _due(app, case: Case, kind: str, inbound: InboundMessage | None, now: datetime):
     body = app.ruleset.bodies[case.body]
     if kind == FIRST_CONTACT:
         return body.calendar.due(inbound.received_at, body.first_contact_working_days)
+    if kind == SERVICE_RECOVERY:   # calendar days, from the day of receipt
+        return (inbound.received_at if inbound else now).astimezone(LONDON).date() + \
+            timedelta(days=body.service_recovery_days)
     return now.astimezone(LONDON).date() + timedelta(days=REVIEW_WINDOW_DAYS)
 
 
-def _queue(app, session: Session, decision: Decision, case: Case | None, inbound: InboundMessage,
+def _queue(app, session: Session, decision: Decision, case: Case | None, inbound: InboundMessage | None,
            message: Message, now: datetime) -> None:
     """Queue every letter that goes; log every one held back, and why."""
     mailbox = app.settings.mailbox(case.mailbox if case else decision.mailbox)
@@ -145,15 +160,17 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
     names = {address: name for settings in app.settings.mailboxes for name, address in settings.staff_people}
     # What staff send outside answers the complaint, never the staff member's own reply, whose Message-ID
     # may name them (some clients put the user's address in it).
-    answers = (_first_inbound(session, case) or inbound).message_id if case is not None else ""
+    first = _first_inbound(session, case) if case is not None else None
+    answers = (first or inbound).message_id if (first or inbound) else ""
 
-    def outside_staff_words(letter: Letter) -> bool:
-        return bool(decision.staff_member) and letter.audience in (Audience.COMPLAINANT, Audience.BODY)
+    def answers_complaint(letter: Letter) -> bool:
+        outside = letter.audience in (Audience.COMPLAINANT, Audience.BODY)
+        return inbound is None or (bool(decision.staff_member) and outside)
 
     for letter in decision.letters:
         if letter.held_back:
             events.record(session, at=now, action="held-back" if letter.capped_out else "not-answered",
-                          case_id=case.id if case else None,
+                          case_id=case.id if case else None, detail={"cause": _cause(letter, inbound)},
                           reason=f"no {letter.kind} is sent to {letter.to or 'the ' + letter.audience.value}: "
                                  f"{letter.held_back}")
             continue
@@ -173,8 +190,8 @@ def _queue(app, session: Session, decision: Decision, case: Case | None, inbound
             kind=kind, context=context, case=case, cause=_cause(letter, inbound),
             from_name=f"mailbot ({body.name})" if staff_facing else body.name, from_address=mailbox.address,
             to=(letter.to,), mailbox=mailbox.name, reply_to=mailbox.address,
-            in_reply_to=answers if outside_staff_words(letter) else message.message_id,
-            references=tuple(found for found in (answers,) if found) if outside_staff_words(letter) else threading,
+            in_reply_to=answers if answers_complaint(letter) else message.message_id,
+            references=tuple(found for found in (answers,) if found) if answers_complaint(letter) else threading,
             attached_message=attached, counted_against=letter.counted,
             token_for=letter.to if staff_facing and case is not None else ""),
             templates=app.templates, secret=app.secret, now=now)
@@ -187,8 +204,11 @@ def _references(secret: bytes, message: Message) -> tuple[str, ...]:
     return tuple(found for found in ids if not carries_token(secret, found))
 
 
-def _cause(letter: Letter, inbound: InboundMessage) -> str:
-    """What the letter answers: the message; the one reminder of missing details answers the case itself."""
+def _cause(letter: Letter, inbound: InboundMessage | None) -> str:
+    """What the letter answers: the message; the one reminder of missing details, and every timed step,
+    answer the case itself."""
+    if inbound is None:
+        return letter.about
     return "details-again" if letter.about == "again" else f"in-{inbound.id}"
 
 
@@ -216,6 +236,8 @@ def _extra(decision: Decision, letter: Letter, message: Message, names: dict[str
         case = stand_in
         extra["message"] = {"subject": case.subject, "sender": case.complainant_email,
                             "display_name": case.complainant_name, "date_header": "", "text": "", "attachments": []}
+    if decision.action is Action.TIMER:
+        extra["timer"] = {"why": [hit.reason for hit in decision.hits if hit.rule == letter.kind]}
     if letter.kind == Kind.CORRESPONDENCE.value:
         extra["relayed"] = {"text": decision.relayed_text, "name": staff_name}
     elif letter.kind == Kind.COMMAND_ERROR.value:

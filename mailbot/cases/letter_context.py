@@ -42,6 +42,8 @@ def letter_context(*, kind: str, deployment: str, case: Case | None, body: Body,
         "deployment": deployment,
         "case": {
             "ref": case.ref, "status": case.status, "subject": case.subject, "assigned": case.assigned,
+            "deadlines": [{"kind": deadline.kind, "due": deadline.due, "met": deadline.met_at is not None}
+                          for deadline in case.deadlines],
             "received_at": case.received_at.astimezone(LONDON) if case.received_at else None,
             "first_contact_due": first_contact,
             "first_contact_working_days": body.first_contact_working_days,

@@ -79,6 +79,7 @@ def sample_context(deployment: str = "cambridgeshire", *, body_id: str | None = 
         "deployment": deployment,
         "case": {"ref": f"{body['prefix']}-2026-00042", "status": status, "received_at": received,
                  "subject": "Complaint about the meeting on 12 November", "assigned": "",
+                 "deadlines": [{"kind": "first-contact", "due": due, "met": False}],
                  "first_contact_due": due if status == "open" else None,
                  "first_contact_working_days": body["days"],
                  "rules": ["new-complaint"],
@@ -165,6 +166,9 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
     if kind is Kind.CASE_UPDATE:
         base.setdefault("update", copy.deepcopy(SAMPLE_UPDATE))
     base.setdefault("staff_member", {"address": "officer.a@example.gov.uk", "name": "Complaints Officer"})
+    if kind in (Kind.STAFF_REMINDER, Kind.ESCALATION, Kind.PROGRESS_REMINDER, Kind.COMPLAINANT_REMINDER,
+                Kind.CLOSURE_NOTICE):
+        base.setdefault("timer", {"why": ["first-contact is due by the end of Monday 30 November 2026 and is not met"]})
     if kind is Kind.CORRESPONDENCE:
         base.setdefault("relayed", {"text": "Dear Ms O'Brien,\n\nThank you for your email.\n\nKind regards",
                                     "name": "Complaints Officer"})

@@ -184,7 +184,7 @@ def _follow_up(message: Message, ruleset: RuleSet, known: Known, thread: ThreadC
     if not still_needed:
         hits.append(Hit("details-arrived", "the reply gives what the case waited for: it opens and is acknowledged"))
         acknowledgement = complainant_letter(Kind.ACKNOWLEDGEMENT, thread.complainant_email, known)
-        change = CaseChange(case_ref=thread.ref, status="open", starts=("first-contact",),
+        change = CaseChange(case_ref=thread.ref, status="open", starts=ruleset.bodies[thread.body].opening_deadlines,
                             complainant_name=name or None, anonymous=False if name else None,
                             events=(("details-arrived", "; ".join(found)),))
         letters = (acknowledgement, *staff_letters(Kind.CASE_UPDATE, owner, assigned=thread.assigned,

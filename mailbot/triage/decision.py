@@ -20,6 +20,7 @@ class Action(StrEnum):
     STAFF_REPLY = "staff-reply"       # staff write to the complainant: relayed as correspondence
     STAFF_COMMAND = "staff-command"   # staff run the case with #commands
     REFUSED = "refused"               # claims to be staff and is not: never relayed nor obeyed
+    TIMER = "timer"                   # time passed: a reminder, an escalation, a wait that ended (schedule/)
 
 
 class Audience(StrEnum):

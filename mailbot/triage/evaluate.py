@@ -41,7 +41,8 @@ def evaluate(message: Message, mailbox: str, ruleset: RuleSet, known: Known = Kn
                                transferred=transferred, mailbox=known.mailbox(decision.mailbox), ruleset=ruleset,
                                known=known)
     change = CaseChange(opens=True, status=_STATUS[decision.action],
-                        starts=("first-contact",) if decision.action is Action.NEW_CASE else ())
+                        starts=ruleset.bodies[decision.body].opening_deadlines if decision.action is Action.NEW_CASE
+                        else ())
     return replace(decision, letters=letters, change=change,
                    trace=(*decision.trace, *(f"letter: {letter}" for letter in letters)))
 

@@ -13,7 +13,7 @@ from mailbot.errors import ConfigError
 from mailbot.triage.decision import Action
 from mailbot.triage.located_yaml import line_of, load_located
 from mailbot.triage.policy import load_policy
-from mailbot.triage.ruleset import FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
+from mailbot.triage.ruleset import TIMINGS, FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
 from mailbot.triage.rule_patterns import compile_patterns
 from mailbot.triage.signals import PLACES, Signal
 from mailbot.workdays import OfficeHours
@@ -68,7 +68,7 @@ def _at(path: Path, node: Any) -> str:
 
 
 _BODY_KEYS = {"name", "address", "reference_prefix", "first_contact_working_days", "office_hours",
-              "grants_review", "requires_named_complainant"}
+              "grants_review", "requires_named_complainant", *TIMINGS}
 
 
 def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
@@ -94,13 +94,24 @@ def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
         if hours is None:
             problems.append(f"{at}: bodies.{body_id}.office_hours: expected \"HH:MM-HH:MM\", got {entry.get('office_hours')!r}")
             hours = OfficeHours()
+        timings = {key: _days(entry, key, default, f"{at}: bodies.{body_id}.{key}", problems)
+                   for key, default in TIMINGS.items()}
         bodies[body_id] = Body(
             id=body_id, name=str(entry.get("name", body_id)), address=address.lower(),
             reference_prefix=str(entry.get("reference_prefix", "")), first_contact_working_days=days,
             office_hours=hours, grants_review=bool(entry.get("grants_review", False)),
-            requires_named_complainant=bool(entry.get("requires_named_complainant", False)),
+            requires_named_complainant=bool(entry.get("requires_named_complainant", False)), **timings,
         )
     return bodies
+
+
+def _days(entry: dict, key: str, default: int, where: str, problems: list[str]) -> int:
+    """A whole number of days of 0 or more (0: never)."""
+    value = entry.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        problems.append(f"{where}: expected a whole number of days, 0 or more (0: never), got {value!r}")
+        return default
+    return value
 
 
 def _office_hours(text: Any) -> OfficeHours | None:

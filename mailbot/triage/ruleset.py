@@ -17,6 +17,15 @@ NEEDS = ("name-and-address", "written-permission")
 SIGNPOSTS = ("crime-report", "compensation")
 
 
+# A body's timings in days, with their defaults (rules/README.md): 0 turns one off.
+TIMINGS = {
+    "service_recovery_days": 0,            # calendar days to resolve a case (Cleveland, seed 004: 28)
+    "progress_reminder_working_days": 10,  # an open case with no correspondence this long: remind its staff
+    "details_reminder_working_days": 5,    # details asked for and not given this long: remind the complainant
+    "details_close_working_days": 10,      # ... and this long: close it as not pursued, and tell them
+}
+
+
 @dataclass(frozen=True)
 class Body:
     """One body of the directory: who it is, where its mail goes, and its own settings."""
@@ -30,6 +39,15 @@ class Body:
     closed_days: frozenset = frozenset()   # extra days its office is shut (dates), besides bank holidays
     grants_review: bool = False
     requires_named_complainant: bool = False
+    service_recovery_days: int = TIMINGS["service_recovery_days"]
+    progress_reminder_working_days: int = TIMINGS["progress_reminder_working_days"]
+    details_reminder_working_days: int = TIMINGS["details_reminder_working_days"]
+    details_close_working_days: int = TIMINGS["details_close_working_days"]
+
+    @property
+    def opening_deadlines(self) -> tuple[str, ...]:
+        """The deadlines that start when one of its cases opens."""
+        return ("first-contact",) + (("service-recovery",) if self.service_recovery_days else ())
 
     @property
     def calendar(self) -> Calendar:

@@ -134,7 +134,10 @@ def test_messy_but_readable_mail_still_opens_a_case(cleveland):
     assert sorted(case["complainant"]["email"] for case in cases) == sorted(mail.values())
     assert all(case["status"] == "open" and case["body"] == "cleveland-opcc" for case in cases)
     assert [case["received_at"] for case in cases] == ["2026-11-26T08:05:00+00:00"] * 3
-    assert [case["deadlines"] for case in cases] == [[{"kind": "first-contact", "due": "2026-11-30", "met_at": None}]] * 3
+    # Two working days to call back (Thu 26 -> Mon 30 November); 28 days to resolve (seed 004)
+    assert [case["deadlines"] for case in cases] == [[{"kind": "first-contact", "due": "2026-11-30", "met_at": None},
+                                                      {"kind": "service-recovery", "due": "2026-12-24",
+                                                       "met_at": None}]] * 3
     cleveland.smtp.wait_for(6)
     assert sorted(m.rcpt_tos[0] for m in cleveland.smtp.by_kind("acknowledgement")) == sorted(mail.values())
 

@@ -24,15 +24,12 @@ class Waiting(NamedTuple):
     reason: str        # names what it waits for
 
 
-REMINDERS = "waits for reminders and escalations (items 17, 18)"
 READS_PEOPLE = "waits for triage that reads people, not keywords (issue 9)"
 
 # Steps before `from_step` must pass: a failure there is a real one. From it
 # on a failure is an xfail, and a pass is welcome. Remove a line when its
 # feature lands.
 WAITING = {
-    "p27-panel-reminders-over-christmas": Waiting(11, REMINDERS),              # step 11: expects a staff-reminder
-    "p30-cleveland-reminders-two-days": Waiting(7, REMINDERS),                 # step 7: expects a staff-reminder
     # Set T, written after the rules: step 3 is the expectation each gets wrong today.
     "t03-panel-chief-constable-wisbech-remarks": Waiting(3, READS_PEOPLE),     # a name in an encoded header
     "t09-pcc-101-handler-and-pcso-surgery": Waiting(3, READS_PEOPLE),          # roles in everyday words
