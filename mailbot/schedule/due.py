@@ -30,7 +30,8 @@ from mailbot.triage.letters import complainant_letter, staff_letters
 from mailbot.triage.ruleset import Body
 from mailbot.workdays import Calendar
 
-REMINDED = ("first-contact", "service-recovery")   # deadlines staff are reminded of; not the complainant's review window
+# The deadlines staff are reminded of: not the complainant's review window.
+REMINDED = ("first-contact", "service-recovery")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def steps(case: CaseClock, body: Body) -> list[tuple[Step, str]]:
         for days, cause, kind in ((body.details_reminder_working_days, "details-reminder", Kind.COMPLAINANT_REMINDER),
                                   (body.details_close_working_days, "details-closed", Kind.CLOSURE_NOTICE)):
             if days:
-                found.append((Step(f"{cause}-{asked.isoformat()}", _opening(calendar, calendar.add_working_days(asked, days)),
+                day = calendar.add_working_days(asked, days)
+                found.append((Step(f"{cause}-{asked.isoformat()}", _opening(calendar, day),
                                    f"details asked for on {asked:%A %-d %B %Y} have not come"), kind.value))
     # Nothing is due before the first working day after the case opened: the staff notification said what
     # was due (mail from a backlog may open with a deadline already passed), and a reminder then is noise.
@@ -132,6 +134,7 @@ def plan(case: CaseClock, body: Body, known: Known, now: datetime) -> Decision |
             letters.append(_about(complainant_letter(Kind.CLOSURE_NOTICE, case.complainant_email, known), step.cause))
             letters += _each(staff_letters(Kind.CASE_UPDATE, mailbox, assigned=case.assigned), step.cause)
     return Decision(action=Action.TIMER, body=case.body, mailbox=case.mailbox, hits=tuple(hits),
+                    grounds=tuple(hits),
                     complainant_email=case.complainant_email, letters=tuple(letters),
                     change=CaseChange(case_ref=case.ref, status=status, events=tuple(events)),
                     trace=tuple(f"{hit.rule}: {hit.reason}" for hit in hits))
