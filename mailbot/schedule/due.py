@@ -68,8 +68,9 @@ class Step:
     why: str
 
 
-def steps(case: CaseClock, body: Body) -> list[tuple[Step, str]]:
-    """Every timed step of the case with the kind of letter it sends, due or not yet, not done already."""
+def steps(case: CaseClock, body: Body, *, done_too: bool = False) -> list[tuple[Step, str]]:
+    """Every timed step of the case with the kind of letter it sends, due or not yet, not done already
+    (`done_too`: those as well)."""
     calendar = body.calendar
     found: list[tuple[Step, str]] = []
     for deadline in case.deadlines:
@@ -100,7 +101,7 @@ def steps(case: CaseClock, body: Body) -> list[tuple[Step, str]]:
     # was due (mail from a backlog may open with a deadline already passed), and a reminder then is noise.
     start = _opening(calendar, calendar.next_working_day(case.opened_at.astimezone(LONDON).date()))
     return [(replace(step, due_from=max(step.due_from, start)), kind) for step, kind in found
-            if step.cause not in case.done]
+            if done_too or step.cause not in case.done]
 
 
 def plan(case: CaseClock, body: Body, known: Known, now: datetime) -> Decision | None:
@@ -109,11 +110,11 @@ def plan(case: CaseClock, body: Body, known: Known, now: datetime) -> Decision |
     local = now.astimezone(LONDON)
     if not calendar.is_working_day(local.date()):
         return None
-    due = [(step, kind) for step, kind in steps(case, body) if step.due_from <= now]
-    # A reminder the escalation has overtaken (the daemon was down) is not sent late.
+    due = [(step, kind) for step, kind in steps(case, body, done_too=True) if step.due_from <= now]
+    # A reminder the escalation has overtaken (the daemon was down) is never sent late.
     escalated = {step.cause.rsplit("-", 1)[0] for step, kind in due if kind == Kind.ESCALATION.value}
-    due = [(step, kind) for step, kind in due if not (kind == Kind.STAFF_REMINDER.value
-                                                      and step.cause.rsplit("-", 1)[0] in escalated)]
+    due = [(step, kind) for step, kind in due if step.cause not in case.done and not (
+        kind == Kind.STAFF_REMINDER.value and step.cause.rsplit("-", 1)[0] in escalated)]
     if not due:
         return None
     mailbox = known.mailbox(case.mailbox)
