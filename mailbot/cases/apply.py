@@ -245,7 +245,8 @@ def _extra(decision: Decision, letter: Letter, message: Message, names: dict[str
         extra["commands"] = [{"name": name, "description": text} for name, text in COMMANDS.items()]
         extra["usage"] = usage()
     elif letter.kind == Kind.CASE_UPDATE.value:
-        extra["update"] = {"event": letter.about, "sender": message.sender, "subject": message.subject,
+        event = "closed-not-pursued" if decision.action is Action.TIMER else letter.about
+        extra["update"] = {"event": event, "sender": message.sender, "subject": message.subject,
                            "text": decision.relayed_text or _reply_text(message), "why": decision.why,
                            "needs": list(decision.needs)}
     return extra

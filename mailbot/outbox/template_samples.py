@@ -203,7 +203,8 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
         variants += [varied(update={**base["update"], "about": about}) for about in UNDELIVERED_KINDS]
         variants.append(varied(update={**base["update"], "recipients": ["a@example.org", "b@example.org"],
                                        "delivered_to": ["a@example.org"], "not_delivered_to": ["b@example.org"]}))
-        for event, needs in (("reply", []), ("reply", list(NEEDS)), ("details-arrived", []), ("refused", [])):
+        for event, needs in (("reply", []), ("reply", list(NEEDS)), ("details-arrived", []), ("refused", []),
+                             ("closed-not-pursued", [])):
             variants.append(varied(update={**SAMPLE_CONVERSATION, "event": event, "needs": needs}))
         variants.append(varied(update={**SAMPLE_CONVERSATION, "event": "refused"},
                                case={**base.get("case", {}), "ref": ""}))
