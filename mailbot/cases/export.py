@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mailbot.db.models import Case, Deadline
+from mailbot.db.models import Case
 
 
 def _utc(value: datetime | None) -> str | None:
@@ -39,13 +39,6 @@ def case_record(case: Case) -> dict:
 
 def all_cases(session: Session) -> list[Case]:
     return list(session.scalars(select(Case).options(selectinload(Case.deadlines)).order_by(Case.id)))
-
-
-def cases_due_before(session: Session, day: date) -> list[Case]:
-    """Cases with an unmet deadline whose last day is before `day` (overdue on `day`)."""
-    query = (select(Case).join(Deadline).where(Deadline.met_at.is_(None), Deadline.due < day)
-             .options(selectinload(Case.deadlines)).order_by(Deadline.due, Case.id).distinct())
-    return list(session.scalars(query))
 
 
 def find_case(session: Session, ref: str) -> Case | None:

@@ -8,7 +8,8 @@ import sys
 import click
 
 from mailbot.app import EXISTING, load_app
-from mailbot.cases.export import all_cases, case_record, cases_due_before
+from mailbot.cases.due import unmet_deadlines
+from mailbot.cases.export import all_cases, case_record
 from mailbot.cases.story import case_story, render_story, story_json
 from mailbot.clock import LONDON, Clock
 from mailbot.commands.options import config_option, now_option, reports_config_errors
@@ -30,28 +31,59 @@ def _first_due(case) -> str:
     return min((deadline.due for deadline in open_deadlines), default=None).isoformat() if open_deadlines else "-"
 
 
+def _line(case, due: str) -> str:
+    received = case.received_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    return f"{case.ref}\t{case.status}\t{case.body}\t{received}\t{due}\t{case.complainant_email or '-'}"
+
+
 @cases.command("list")
 @config_option
-@click.option("--overdue", is_flag=True, help="Only cases with a deadline that has passed unmet.")
+@click.option("--overdue", is_flag=True,
+              help="Only cases with a deadline that has passed unmet: its last day has ended (at midnight, "
+                   "London time) by now, or by --now TIME.")
 @click.option("--due-before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
-              help="Only cases with an unmet deadline ending before DATE (YYYY-MM-DD).")
+              help="Only cases with an unmet deadline due on or before DATE (YYYY-MM-DD), overdue or not.")
 @now_option
 @reports_config_errors
 def list_cases(config_path, overdue, due_before, now):
-    """One line a case: reference, status, body, received (London), next unmet deadline, complainant."""
+    """One line a case, tab-separated: reference, status, body, received (London), deadline, complainant.
+
+    \b
+    Without options: every case; the deadline column is its next unmet
+      deadline's last day ("-" when none is unmet).
+    --overdue, --due-before: only the cases with such a deadline; the
+      deadline column names each of them, kind and last day
+      ("first-contact 2026-11-23"), earliest first. Both together: the
+      deadlines that are both.
+
+    A deadline is met until midnight (London) after its last day. When no
+    case is listed, one line says so ("no cases ..."), and the exit status
+    is 0.
+    """
     app = load_app(config_path, clock=Clock(now), database=EXISTING)
-    today = app.clock.now().astimezone(LONDON).date()
+    due_by = due_before.date() if due_before else None
+    passed_at = app.clock.now() if overdue else None
     with app.sessions() as session:
-        if due_before is not None:
-            rows = cases_due_before(session, due_before.date())
-        elif overdue:
-            rows = cases_due_before(session, today)   # due before today: the day itself has ended
+        if due_by is None and passed_at is None:
+            rows = [_line(case, _first_due(case)) for case in all_cases(session)]
         else:
-            rows = all_cases(session)
-        for case in rows:
-            received = case.received_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
-            who = case.complainant_email or "-"
-            click.echo(f"{case.ref}\t{case.status}\t{case.body}\t{received}\t{_first_due(case)}\t{who}")
+            rows = [_line(entry.case, ", ".join(f"{deadline.kind} {deadline.due.isoformat()}"
+                                               for deadline in entry.deadlines))
+                    for entry in unmet_deadlines(session, due_by=due_by, passed_at=passed_at)]
+    for row in rows:
+        click.echo(row)
+    if not rows:
+        click.echo(_none_listed(passed_at, due_by))
+
+
+def _none_listed(passed_at, due_by) -> str:
+    """The line that says no case is listed, and for which question."""
+    which = []
+    if due_by:
+        which.append(f"due on or before {due_by.isoformat()}")
+    if passed_at:
+        which.append(f"passed by {passed_at.astimezone(LONDON).strftime('%Y-%m-%d %H:%M')} London time")
+    return f"no cases with an unmet deadline {' and '.join(which)}" if which else "no cases"
 
 
 @cases.command()

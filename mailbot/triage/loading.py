@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import yaml
 from mailbot.errors import ConfigError
 from mailbot.triage.decision import Action
 from mailbot.triage.located_yaml import line_of, load_located
+from mailbot.triage.office_times import closed_days, office_hours
 from mailbot.triage.policy import load_policy
 from mailbot.triage.ruleset import TIMINGS, FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
 from mailbot.triage.rule_patterns import compile_patterns
@@ -68,7 +68,7 @@ def _at(path: Path, node: Any) -> str:
 
 
 _BODY_KEYS = {"name", "address", "reference_prefix", "first_contact_working_days", "office_hours",
-              "grants_review", "requires_named_complainant", *TIMINGS}
+              "closed_days", "grants_review", "requires_named_complainant", *TIMINGS}
 
 
 def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
@@ -90,7 +90,7 @@ def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             problems.append(f"{at}: bodies.{body_id}.first_contact_working_days: expected a whole number of days")
             days = 5
-        hours = _office_hours(entry.get("office_hours", "09:00-17:00"))
+        hours = office_hours(entry.get("office_hours", "09:00-17:00"))
         if hours is None:
             problems.append(f"{at}: bodies.{body_id}.office_hours: expected \"HH:MM-HH:MM\", got {entry.get('office_hours')!r}")
             hours = OfficeHours()
@@ -99,7 +99,9 @@ def _bodies(path: Path, data: Any, problems: list[str]) -> dict[str, Body]:
         bodies[body_id] = Body(
             id=body_id, name=str(entry.get("name", body_id)), address=address.lower(),
             reference_prefix=str(entry.get("reference_prefix", "")), first_contact_working_days=days,
-            office_hours=hours, grants_review=bool(entry.get("grants_review", False)),
+            office_hours=hours,
+            closed_days=closed_days(at, path, f"bodies.{body_id}.closed_days", entry.get("closed_days"), problems),
+            grants_review=bool(entry.get("grants_review", False)),
             requires_named_complainant=bool(entry.get("requires_named_complainant", False)), **timings,
         )
     return bodies
@@ -113,13 +115,6 @@ def _days(entry: dict, key: str, default: int, where: str, problems: list[str]) 
         return default
     return value
 
-
-def _office_hours(text: Any) -> OfficeHours | None:
-    try:
-        opens, closes = (time.fromisoformat(part.strip()) for part in str(text).split("-"))
-    except ValueError:
-        return None
-    return OfficeHours(opens, closes) if opens < closes else None
 
 
 def _mailboxes(path: Path, data: dict, bodies: dict[str, Body], problems: list[str]) -> dict[str, str]:

@@ -33,6 +33,16 @@ class _Loader(yaml.SafeLoader):
         return sequence
 
 
+    def construct_checked_timestamp(self, node):
+        # A date-shaped value that is no day (2026-02-30) stays text, for the check of its key to report
+        # with its line, rather than a ValueError with none.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_checked_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_located_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_located_sequence)
 

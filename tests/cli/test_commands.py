@@ -79,15 +79,6 @@ def test_run_then_cases_list_show_and_export(local):
                          "third_party", "review", "missing", "flags", "rules", "received_at", "deadlines"}
 
 
-def test_overdue_and_due_before(local):
-    deliver(local, "p07-pcc-chief-constable-radio.eml")
-    mailbot(local, "run", "--once", "--now", "2026-11-16T10:05:00+00:00")
-    assert mailbot(local, "cases", "list", "--overdue", "--now", "2026-11-23T20:00:00+00:00").stdout == ""
-    assert "OPCC-2026-00001" in mailbot(local, "cases", "list", "--overdue", "--now", "2026-11-24T09:00:00+00:00").stdout
-    assert "OPCC-2026-00001" in mailbot(local, "cases", "list", "--due-before", "2026-11-24").stdout
-    assert mailbot(local, "cases", "list", "--due-before", "2026-11-23").stdout == ""
-
-
 def test_unreadable_mail_is_quarantined_with_its_bytes_and_the_rest_goes_on(local):
     junk = b"\x00\x01\x02 not an email at all \xff\xfe"
     deliver(local, junk)

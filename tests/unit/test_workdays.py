@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from mailbot.workdays import OfficeHours, day_zero, deadline_passed, is_working_day, working_days_due
+from tests.unit.published_holidays import PUBLISHED
 
-PUBLISHED = {
-    date.fromisoformat(line.split()[0])
-    for line in (Path(__file__).parent.parent / "data" / "bank-holidays-england-wales.txt").read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-}
 CAMBS = OfficeHours()
 CLEVELAND = OfficeHours(time(8, 30), time(16, 30))
 
