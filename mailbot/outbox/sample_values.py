@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from mailbot.kinds import Kind
 
@@ -96,3 +96,43 @@ UNDELIVERED_KINDS = ("acknowledgement", "request-details", "redirect", "redirect
                       "correspondence", "complainant-reminder", "closure-notice")
 CASE_STATUS = {Kind.REQUEST_DETAILS: "awaiting-details", Kind.REDIRECT: "redirected",
                 Kind.REDIRECT_NOTICE: "redirected", Kind.SIGNPOST: "closed"}
+
+# What the daily digest is given (`digest`, templates/common/digest.txt.j2): a Monday's report, every section filled.
+_DIGEST_RECEIVED = datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc)
+SAMPLE_DIGEST_CASES = [
+    {"ref": "PCP-2026-00042", "status": "open", "email": "sian.obrien@example.org",
+     "subject": "Complaint about the meeting on 12 November", "received_at": _DIGEST_RECEIVED,
+     "assigned": "officer.a@example.gov.uk", "due": date(2026, 11, 30), "mine": True},
+    {"ref": "PCP-2026-00043", "status": "awaiting-details", "email": "resident@example.org", "subject": "",
+     "received_at": _DIGEST_RECEIVED, "assigned": "", "due": None, "mine": False},
+]
+SAMPLE_DIGEST_DEADLINE = {"ref": "PCP-2026-00042", "kind": "first-contact",
+                          "label": "first contact with the complainant", "due": date(2026, 11, 30),
+                          "assigned": "officer.b@example.gov.uk", "mine": False}
+SAMPLE_DIGEST = {
+    "day": date(2026, 11, 30), "next_day": date(2026, 12, 1),
+    "since": datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc),
+    "cases": SAMPLE_DIGEST_CASES,
+    "overdue": [{**SAMPLE_DIGEST_DEADLINE, "due": date(2026, 11, 27)}],
+    "due_today": [SAMPLE_DIGEST_DEADLINE],
+    "due_next": [{**SAMPLE_DIGEST_DEADLINE, "due": date(2026, 12, 1), "assigned": "", "mine": False}],
+    "held_back": [{"ref": "PCP-2026-00042", "at": _DIGEST_RECEIVED,
+                   "reason": "no acknowledgement is sent to sian.obrien@example.org: it had 3 automatic answers "
+                             "in the last 24 hours"}],
+    "counts": {"open": 1, "awaiting_details": 1, "cases": 2, "overdue": 1, "due_today": 1, "due_next": 1,
+               "held_back": 1},
+}
+_EMPTY_DIGEST = {**SAMPLE_DIGEST, "cases": [], "overdue": [], "due_today": [], "due_next": [], "held_back": [],
+                 "counts": {name: 0 for name in SAMPLE_DIGEST["counts"]}}
+# Every section empty; answers held back alone; cases alone; more of each than a digest lists (100).
+SAMPLE_DIGEST_VARIANTS = [
+    _EMPTY_DIGEST,
+    {**_EMPTY_DIGEST, "held_back": SAMPLE_DIGEST["held_back"], "counts": {**_EMPTY_DIGEST["counts"], "held_back": 1}},
+    {**_EMPTY_DIGEST, "cases": SAMPLE_DIGEST_CASES,
+     "counts": {**_EMPTY_DIGEST["counts"], "open": 1, "awaiting_details": 1, "cases": 2}},
+    {**SAMPLE_DIGEST, "cases": [{**SAMPLE_DIGEST_CASES[number % 2], "ref": f"PCP-2026-{number:05d}"}
+                                for number in range(1, 101)],
+     "overdue": SAMPLE_DIGEST["overdue"] * 100, "held_back": SAMPLE_DIGEST["held_back"] * 100,
+     "counts": {**SAMPLE_DIGEST["counts"], "open": 150, "awaiting_details": 100, "cases": 250, "overdue": 130,
+                "held_back": 140}},
+]

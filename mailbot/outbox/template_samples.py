@@ -13,6 +13,8 @@ from mailbot.kinds import Kind
 
 from mailbot.outbox.sample_values import (
     SAMPLE_QUARANTINED,
+    SAMPLE_DIGEST,
+    SAMPLE_DIGEST_VARIANTS,
     CASE_STATUS,
     EXAMPLE_BODY,
     EXAMPLE_FORWARDERS,
@@ -143,8 +145,9 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
     A context made for another kind (as `mailbot check` builds them, from the
     rule set's bodies) first gets the case status and decision of `kind`.
     Then: each redirect target or signpost or need of `kind`, a review
-    request in time, late and undated, a forwarded complaint, and a case that
-    is not open (no first-contact date).
+    request in time, late and undated, a forwarded complaint, a case that
+    is not open (no first-contact date), and a digest with every section
+    empty, one section alone, and more than it lists.
     """
     kind = Kind(kind)
     deployment = str(context.get("deployment", ""))
@@ -158,6 +161,8 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
     base.setdefault("letters", None)
     if kind is Kind.ALERT:
         base.setdefault("quarantined", dict(SAMPLE_QUARANTINED))
+    if kind is Kind.DIGEST:
+        base.setdefault("digest", copy.deepcopy(SAMPLE_DIGEST))
     decision = base.get("decision")
     if not isinstance(decision, Mapping) or decision.get("action") != sample_decision(deployment, kind)["action"]:
         base["decision"] = sample_decision(deployment, kind, body_id=body_id)
@@ -210,6 +215,9 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
                                case={**base.get("case", {}), "ref": ""}))
     elif kind is Kind.CORRESPONDENCE:
         variants.append(varied(relayed={**base["relayed"], "name": ""}))
+    elif kind is Kind.DIGEST:
+        variants += [varied(digest=copy.deepcopy(digest)) for digest in SAMPLE_DIGEST_VARIANTS]
+        variants.append(varied(staff_member={**base["staff_member"], "name": ""}))
     forwarders = SAMPLE_FORWARDERS.get(deployment, EXAMPLE_FORWARDERS)
     variants += [
         varied(review={"outcome_date": date(2026, 11, 2), "in_time": True}),
