@@ -32,9 +32,9 @@ from mailbot.triage.letters import COMPLAINANT_KIND
 
 log = logging.getLogger("mailbot")
 _SECRET_KEY = "message-id-secret"
-# What a new case sends, and what tells staff of mail set aside or not delivered: without these templates
-# a complaint could sit unseen, so a templates folder that lacks one is refused at start.
-REQUIRED_KINDS = (Kind.ACKNOWLEDGEMENT, Kind.STAFF_NOTIFICATION, Kind.ALERT, Kind.CASE_UPDATE)
+# Without its template a kind of mail could never go (a reminder, a staff reply, an alert): a templates
+# folder that lacks one is refused at start, not found out on the day it is needed.
+REQUIRED_KINDS = tuple(Kind)   # every kind: each is sent by some decision, timer or alert
 
 
 @dataclass

@@ -21,6 +21,7 @@ from mailbot.db.models import Case, Event, InboundMessage, OutboxMessage
 from mailbot.kinds import Kind
 from mailbot.outbox.queue import addresses_at_cap
 from mailbot.parse.message import Message
+from mailbot.schedule.digest import next_digest_at, queue_digests
 from mailbot.schedule.due import CaseClock, DeadlineState, first_moment, plan
 
 log = logging.getLogger("mailbot.schedule")
@@ -28,7 +29,7 @@ WAITING = ("open", "awaiting-details")   # the statuses time still runs for
 
 
 def run_timers(app, now: datetime) -> int:
-    """Queue every timed letter due at `now`; how many cases had something due."""
+    """Queue every timed letter due at `now`, then the day's digests; how many cases and digests went."""
     with app.sessions() as session:
         refs = session.scalars(select(Case.ref).where(Case.status.in_(WAITING)).order_by(Case.id)).all()
     acted = 0
@@ -37,15 +38,19 @@ def run_timers(app, now: datetime) -> int:
             acted += _run_case(app, ref, now)
         except Exception:  # noqa: BLE001 - loop boundary: one case's trouble must not stop every other reminder
             log.exception("case %s: its timed steps could not be run; the next pass tries again", ref)
-    return acted
+    with app.sessions() as session:
+        queued = queue_digests(app, session, now)
+        session.commit()
+    return acted + queued
 
 
 def next_due(app, now: datetime) -> datetime | None:
-    """When the next timed step of any case falls due after `now`; None when nothing waits."""
+    """When the next timed step of any case, or the next digest, falls due after `now`; None when nothing waits."""
     with app.sessions() as session:
         cases = session.scalars(select(Case).where(Case.status.in_(WAITING))).all()
         clocks = [(_clock(session, case), app.ruleset.bodies[case.body]) for case in cases]
-    return first_moment(clocks, now)
+    moments = [moment for moment in (first_moment(clocks, now), next_digest_at(app, now)) if moment is not None]
+    return min(moments, default=None)
 
 
 def _run_case(app, ref: str, now: datetime) -> int:
