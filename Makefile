@@ -25,7 +25,7 @@ demo: venv
 test: venv test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started), and faketime.
+# Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started), faketime and systemd-analyze.
 test-deps:
 	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -43,6 +43,16 @@ test-deps:
 	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }; \
 	  else \
 	    echo "faketime is not installed and this is not root: tests delivering future-dated mail will be skipped (run 'sudo apt-get install faketime')"; \
+	  fi; \
+	fi
+	@# systemd-analyze checks the unit file (tests/e2e/test_daemon_unit.py); Debian has it in the systemd package.
+	@if ! command -v systemd-analyze >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing systemd (for systemd-analyze) for the unit file tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }; \
+	  else \
+	    echo "systemd-analyze is not installed and this is not root: the unit file tests will be skipped (run 'sudo apt-get install systemd')"; \
 	  fi; \
 	fi
 	@if [ -z "$$MAILBOT_TEST_POSTGRES_URL" ] && [ "$$CI" != "true" ]; then \

@@ -50,9 +50,13 @@ def run(config_path, once, now):
 
     Each pass records every new message of every mailbox (committed before
     anything changes on the server), processes it (parse, triage, case,
-    outbox) and delivers the due outbox. The daemon repeats this every
-    [daemon] poll_seconds (default 60) and delivers every outbox_seconds
-    (default 30); both are whole seconds from 1 to 86400.
+    outbox), queues the reminders that fell due and delivers the due outbox.
+    The daemon watches each IMAP folder with IDLE where the server offers it
+    (new mail is read and answered within seconds), polls every mailbox
+    every [daemon] poll_seconds (default 60) as well, delivers every
+    outbox_seconds (default 30) and runs the timers when the next one falls
+    due; both settings are whole seconds from 1 to 86400. With --now the
+    daemon's clock stays at that time (tests and drills).
 
     It refuses to start (exit 2, with file and line) on a mistake in the
     config, the rules or the templates (every template is compiled, and the
