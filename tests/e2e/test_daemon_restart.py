@@ -102,7 +102,6 @@ def test_a_daemon_killed_twice_sends_what_fell_due_while_it_was_down_once(instal
     assert process.returncode == 0, stderr
 
 
-@pytest.mark.xfail(reason="waits for reminders", strict=False)
 def test_a_reminder_scenario_across_kills_sends_the_escalation_once(installation, daemon_at):
     """p27 (Christmas 2026) with daemons instead of single passes: GIVEN the daemon answered the complaint on
     23 Dec and was killed, WHEN it starts on 4 Jan THEN it reminds staff (no escalation); killed, it starts on
