@@ -27,34 +27,12 @@ test: venv test-deps
 
 # Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started), faketime and systemd-analyze.
 test-deps:
-	@if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing dovecot-imapd for the IMAP tests"; \
-	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
-	  else \
-	    echo "dovecot is not installed and this is not root: IMAP tests will be skipped (run 'sudo apt-get install dovecot-imapd')"; \
-	  fi; \
-	fi
+	@sh packaging/test-package.sh dovecot-imapd "the IMAP tests" 'command -v dovecot || test -x /usr/sbin/dovecot'
 	@# libfaketime runs the test Dovecot's clock ahead, so that it keeps the corpus's future INTERNALDATEs.
-	@if [ -z "$$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null)" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing faketime for the IMAP tests"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null 2>&1 \
-	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }; \
-	  else \
-	    echo "faketime is not installed and this is not root: tests delivering future-dated mail will be skipped (run 'sudo apt-get install faketime')"; \
-	  fi; \
-	fi
+	@sh packaging/test-package.sh faketime "tests delivering future-dated mail" \
+	  'ls /usr/lib/*/faketime/libfaketime.so.1 || ls /usr/lib/faketime/libfaketime.so.1'
 	@# systemd-analyze checks the unit file (tests/e2e/test_daemon_unit.py); Debian has it in the systemd package.
-	@if ! command -v systemd-analyze >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing systemd (for systemd-analyze) for the unit file tests"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null 2>&1 \
-	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }; \
-	  else \
-	    echo "systemd-analyze is not installed and this is not root: the unit file tests will be skipped (run 'sudo apt-get install systemd')"; \
-	  fi; \
-	fi
+	@sh packaging/test-package.sh systemd "the unit file tests" 'command -v systemd-analyze'
 	@if [ -z "$$MAILBOT_TEST_POSTGRES_URL" ] && [ "$$CI" != "true" ]; then \
 	  echo "PostgreSQL tests will be skipped: set MAILBOT_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run them"; \
 	fi
