@@ -181,3 +181,24 @@ def test_quoted_words_are_not_the_writers():
             "On 1 Dec 2026, someone wrote:\n> Some people say the Commissioner is on the take.\n"
             "> We cannot give you a crime number.")
     assert outcome(decide(body, "democratic-services")) == ("redirect", "cambs-psd")
+
+
+def test_a_role_named_plainly_carries_no_doubt():
+    decision = decide("The Chief Constable, the top cop in the county, laughed at us at the meeting on 3 December.")
+    names = {hit.rule for hit in decision.hits}
+    assert "about-chief-constable" in names and "about-chief-constable-in-other-words" not in names
+    assert outcome(decision) == ("new-case", None)
+
+
+def test_the_staff_are_asked_to_confirm_a_paraphrase():
+    from mailbot.cases.plain_reasons import plain_reasons
+
+    decision = decide("My complaint is about the boss of the force, who told the paper that rural theft is "
+                      "'not a priority' on 2 December.")
+    reasons = plain_reasons(decision, CAMBS.bodies[decision.body], forwarder_listed=False)
+    assert any("“boss of the force” was read as meaning that the complaint seems to be about the Chief Constable"
+               in reason and "please confirm" in reason for reason in reasons), reasons
+    plain = decide("My complaint is about the Chief Constable, who told the paper on 2 December that rural theft "
+                   "is 'not a priority'.")
+    assert not any("please confirm" in reason
+                   for reason in plain_reasons(plain, CAMBS.bodies[plain.body], forwarder_listed=False))
