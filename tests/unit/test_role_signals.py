@@ -202,3 +202,21 @@ def test_the_staff_are_asked_to_confirm_a_paraphrase():
                    "is 'not a priority'.")
     assert not any("please confirm" in reason
                    for reason in plain_reasons(plain, CAMBS.bodies[plain.body], forwarder_listed=False))
+
+
+@pytest.mark.parametrize("body", [
+    "My complaint relates to the Commissioner's decision to close the front desk at Ely, announced on 1 December.",
+    "I object to the PCC spending £40,000 on a rebrand while the station in March has no desk staff.",
+])
+def test_the_commissioner_after_to_is_still_the_subject(body):
+    assert outcome(decide(body, "democratic-services")) == ("new-case", None)
+    assert decide(body, "democratic-services").body == "cambs-panel"
+
+
+@pytest.mark.parametrize("body", [
+    "I complained to the Commissioner last year about the officers in Wisbech and nothing changed: on 3 December "
+    "two of them laughed at my son in the street.",
+    "This is a letter to the Commissioner about the PCSO who shouted at my mother outside the Co-op on Monday.",
+])
+def test_the_commissioner_addressed_is_not_the_subject(body):
+    assert outcome(decide(body)) == ("redirect", "cambs-psd")
