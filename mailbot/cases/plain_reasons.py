@@ -13,6 +13,10 @@ from mailbot.triage import Body, Decision
 
 _MATCHED_LIMIT = 80
 
+# What an administrator writes at the end of a signal's description when it only guesses (a role in other
+# words, a crime in slang): the letter to staff then says it was a guess and asks them to confirm it.
+DOUBT = "(a paraphrase: please confirm)"
+
 # A sentence for each fact triage works out for itself; facts not listed here are not put into words.
 _FACTS = {
     "anonymous": "no name was given that we could write back to, or the writer asked not to be named",
@@ -38,6 +42,10 @@ def plain_reasons(decision: Decision, body: Body, *, forwarder_listed: bool) -> 
         if hit.kind == "signal" and hit.matched:
             words = hit.matched if len(hit.matched) <= _MATCHED_LIMIT else hit.matched[:_MATCHED_LIMIT] + "…"
             matched.append(f"“{words}”")
+            if DOUBT in hit.reason:
+                guess = " ".join(hit.reason.replace(DOUBT, "").split())
+                reasons.append(f"“{words}” was read as meaning that {guess}: a guess from other words, "
+                               "please confirm it (#transfer sends the case where it belongs)")
         elif hit.rule == "forwarded" and decision.forwarded_by:
             reasons.append(_forwarded(decision.forwarded_by, listed=forwarder_listed))
         elif hit.rule == "named-complainant-required":

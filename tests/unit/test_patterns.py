@@ -22,7 +22,7 @@ from mailbot.config import shipped_dir
 from mailbot.errors import ConfigError, PatternError
 from mailbot.parse import parse_message
 from mailbot.triage import Action, Known, evaluate, load_ruleset
-from mailbot.triage.rule_patterns import compile_patterns
+from mailbot.triage.rule_patterns import NOT_AFTER_WINDOW, compile_patterns
 from tests.unit.rule_files import broken_rules
 
 _ASSIGNED = "".join(chr(point) for point in range(0x110000)
@@ -157,7 +157,9 @@ def test_check_reports_a_refused_rule_pattern(tmp_path):
 def python_equivalents(deployment: str):
     """(Python `re` pattern as the rules said it before RE2, our compiled pattern) for every shipped pattern.
 
-    A `not_after` entry was a look-behind: `{pattern: P, not_after: [W]}` was `(?<!W)P`.
+    A `not_after` entry was a look-behind: `{pattern: P, not_after: [W]}` was `(?<!W)P`; a guard of no fixed
+    width, which Python's look-behind cannot say, is read as the rules README says: P, not right after W
+    within the NOT_AFTER_WINDOW characters before it.
     """
     data = yaml.safe_load((shipped_dir("rules") / f"{deployment}.yaml").read_text())
     lists = [entry.get(kind, []) for entry in data["signals"].values() for kind in ("patterns", "unless")]
@@ -166,8 +168,29 @@ def python_equivalents(deployment: str):
     for entries in lists:
         for entry, ours in zip(entries, compiled(*entries)):
             if isinstance(entry, dict):
-                entry = "".join(f"(?<!{guard})" for guard in entry["not_after"]) + entry["pattern"]
+                try:
+                    yield re.compile("".join(f"(?<!{guard})" for guard in entry["not_after"]) + entry["pattern"],
+                                     re.IGNORECASE | re.MULTILINE), ours
+                except re.error:    # a guard of no fixed width
+                    yield PythonNotAfter(entry["pattern"], entry["not_after"]), ours
+                continue
             yield re.compile(entry, re.IGNORECASE | re.MULTILINE), ours
+
+
+class PythonNotAfter:
+    """`{pattern, not_after}` matched by Python's `re`, as rules/README.md words it (for guards of no fixed width)."""
+
+    def __init__(self, pattern: str, guards: list[str]):
+        self.pattern = pattern + " " + " ".join(guards)
+        self.compiled = re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+        self.guards = [re.compile(f"(?:{guard})\\Z", re.IGNORECASE | re.MULTILINE) for guard in guards]
+
+    def search(self, text: str):
+        for hit in self.compiled.finditer(text):
+            before = text[max(0, hit.start() - NOT_AFTER_WINDOW):hit.start()]
+            if not any(guard.search(before) for guard in self.guards):
+                return hit
+        return None
 
 
 PAIRS = [pair for deployment in ("cambridgeshire", "cleveland") for pair in python_equivalents(deployment)]
