@@ -17,7 +17,7 @@ CONFIGS = {
     "cleveland": [("cleveland-resolution", "resolution.team@cleveland-opcc.example")],
 }
 # Set T mail that today's rules decide wrongly; issue 9 (triage that reads people) removes these.
-READS_PEOPLE = {"t03-panel-chief-constable-wisbech-remarks", "t09-pcc-101-handler-and-pcso-surgery", "t16-panel-pcc-witness-keep-my-name-out",
+READS_PEOPLE = {"t09-pcc-101-handler-and-pcso-surgery",
                 "t24-pcc-compensation-late-husband-door", "t30-cleveland-officer-gave-ex-new-address"}
 STATUS = {"new-case": "open", "redirect": "redirected", "request-details": "awaiting-details", "signpost": "closed"}
 

@@ -31,10 +31,7 @@ READS_PEOPLE = "waits for triage that reads people, not keywords (issue 9)"
 # feature lands.
 WAITING = {
     # Set T, written after the rules: step 3 is the expectation each gets wrong today.
-    "t03-panel-chief-constable-wisbech-remarks": Waiting(3, READS_PEOPLE),     # a name in an encoded header
     "t09-pcc-101-handler-and-pcso-surgery": Waiting(3, READS_PEOPLE),          # roles in everyday words
-    "t10-panel-mother-for-son-station-arrest": Waiting(3, READS_PEOPLE),       # a redirect for someone else
-    "t16-panel-pcc-witness-keep-my-name-out": Waiting(3, READS_PEOPLE),        # anonymity in ordinary words
     "t24-pcc-compensation-late-husband-door": Waiting(3, READS_PEOPLE),        # a money claim, no complaint
     "t30-cleveland-officer-gave-ex-new-address": Waiting(3, READS_PEOPLE),     # misuse of information
 }
