@@ -107,5 +107,14 @@ def _person(found: dict[str, str]) -> tuple[str, str]:
     return " ".join(name.split()), address
 
 
+# Other words forms use for the name fields, read as the form's own ("Forename", "First name(s)", "Family name").
+_NAME_LABELS = {
+    "first name(s)": "first name", "first names": "first name", "forename": "first name", "forenames": "first name",
+    "forename(s)": "first name", "given name": "first name", "given names": "first name", "given name(s)": "first name",
+    "last name(s)": "last name", "family name": "last name", "surname(s)": "surname", "surnames": "surname",
+}
+
+
 def _key(label: str) -> str:
-    return " ".join(label.lower().replace("’", "'").split()).rstrip("?")
+    key = " ".join(label.lower().replace("’", "'").split()).rstrip("?")
+    return _NAME_LABELS.get(key, key)

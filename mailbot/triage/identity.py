@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailbot import patterns
+from mailbot.triage.person_names import person_name, with_surname_from_address
 from mailbot.triage.policy import Policy
 from mailbot.triage.view import ComplaintView
 
-_TITLE = r"(?:(?:mr|mrs|ms|miss|mx|dr|prof|rev|sir|dame|cllr)\.?\s+)"
-_WORD = r"[A-Z][a-zA-Z'’\-]+"
-_NAME = patterns.compile(rf"^{_TITLE}?{_WORD}(?:\s+{_WORD}){{0,3}}$", ignore_case=True)
-# Nested quantifiers: with `re`, "A" * 60 + " bb" took longer than the age of the universe; RE2 takes microseconds.
-_CAPITALISED = patterns.compile(rf"^(?:{_TITLE})?(?:{_WORD}\s*)+$")
-_LAST_FIRST = patterns.compile(rf"^{_WORD},\s*{_WORD}$")
-_CLOSING = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm )?regards|thanks|thank you|"
-                            r"many thanks|best wishes|best|cheers|sincerely|respectfully)\b[\s,.!]*$", ignore_case=True)
+_CLOSING = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm |many )?(regards|thanks)|thank you|"
+                            r"best wishes|best|cheers|sincerely|respectfully|with thanks|all the best|take care)\b[\s,.!]*$",
+                            ignore_case=True)
+# A closing and a name on one line: "Kind regards, Priya Shah", "Thanks - Tom Wood".
+_CLOSING_THEN_NAME = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm |many )?(regards|thanks)|"
+                                      r"thank you|best wishes|cheers|sincerely|respectfully)\s*[,.!:\-–]+\s*(?P<name>\S[^\n]{0,80})$",
+                                      ignore_case=True)
+# A signature is near the end: only the last lines are read (quoted replies below it are rarely longer).
+_SIGN_OFF_LINES = 400
 _HAS_DIGIT_OR_AT = patterns.compile(r"[\d@]")
+# A file name in the text: "SCAN_0001.pdf", "IMG_20261203.jpg" (one word, then a dot and a short extension).
+_FILE_NAME = patterns.compile(r"\b[\w\-]{1,80}\.(pdf|jpe?g|png|heic|gif|tiff?|docx?|odt|rtf|txt)\b", ignore_case=True)
 
 
 @dataclass(frozen=True)
@@ -31,30 +35,53 @@ class Identity:
     evidence: tuple[str, ...]
 
 
-def is_person_name(text: str, policy: Policy) -> bool:
-    """Two or more capitalised words (or a title and a surname), none of them a word like "resident"."""
-    text = " ".join(text.replace('"', "").split())
-    if not text:
-        return False
-    shaped = _LAST_FIRST.match(text) or (len(text.split()) >= 2 and _NAME.match(text) and _CAPITALISED.match(text))
-    return bool(shaped) and not any(pattern.search(text) for pattern in policy.not_a_person)
+def sign_off_name(body: str, policy: Policy) -> tuple[str, str]:
+    """The name a writer signed with and where it was found, or ("", "").
 
-
-def sign_off_name(body: str, policy: Policy) -> str:
-    """The name a writer signed with: after a closing ("Regards,"), or a name line above their address.
-
-    The last such line is the signature, so lines are read from the end, cheapest test first.
+    The line after the last closing ("Regards,"), or on the same line as it,
+    is the surest; failing that, the last name-shaped line that ends the text
+    or stands above an address or number. Only the last _SIGN_OFF_LINES lines
+    are read, from the end, cheapest test first.
     """
-    lines = [line.strip() for line in body.splitlines()]
+    lines = [line.strip() for line in body.splitlines()[-_SIGN_OFF_LINES:]]
     previous, following = _neighbours(lines)
+    fallback = ("", "")
     for index in reversed(range(len(lines))):
         line = lines[index]
-        if not line:
+        if not line[:1].isalpha() or _CLOSING.match(line) or any(pattern.search(line) for pattern in policy.sign_off_noise):
             continue
-        signed = not following[index] or _CLOSING.match(previous[index]) or _HAS_DIGIT_OR_AT.search(following[index])
-        if signed and is_person_name(line, policy) and not any(pattern.search(line) for pattern in policy.sign_off_noise):
-            return line
-    return ""
+        same_line = _CLOSING_THEN_NAME.match(line)
+        if same_line:
+            name = person_name(same_line.group("name"), policy)
+            if name:
+                return name, f"on the closing line {line!r}"
+            continue                                # "Cheers, Priti" is no "Surname, Given"
+        after_closing = bool(_CLOSING.match(previous[index]))
+        if not (after_closing or not following[index] or _HAS_DIGIT_OR_AT.search(following[index])):
+            continue
+        name = person_name(line, policy)
+        if name and after_closing:
+            return name, f"under {previous[index]!r}"
+        if name and not fallback[0]:
+            fallback = (name, "above " + repr(following[index]) if following[index] else "the last line")
+    return fallback
+
+
+def _first_name_and_address(view: ComplaintView) -> tuple[str, str]:
+    """A first name alone (display name "Dave", or "Thanks, Dave") completed by the address (dave.hughes@...)."""
+    candidates = [(view.display_name, f"the display name {view.display_name!r}")]
+    lines = [line.strip() for line in view.body.splitlines()[-_SIGN_OFF_LINES:] if line.strip()]
+    for index in reversed(range(len(lines))):
+        same_line = _CLOSING_THEN_NAME.match(lines[index])
+        if same_line or _CLOSING.match(lines[index]):
+            signed = same_line.group("name") if same_line else (lines[index + 1] if index + 1 < len(lines) else "")
+            candidates.append((signed, f"the sign-off {signed!r}"))
+            break
+    for first, where in candidates:
+        name = with_surname_from_address(first, view.sender)
+        if name:
+            return name, where
+    return "", ""
 
 
 def _neighbours(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -75,19 +102,22 @@ def _neighbours(lines: list[str]) -> tuple[list[str], list[str]]:
 def identify(view: ComplaintView, policy: Policy) -> Identity:
     """Decide the complainant's name, anonymity and third-party status from the complaint itself."""
     evidence = []
-    name = ""
-    if is_person_name(view.display_name, policy):
-        name = view.display_name
-        evidence.append(f"named: display name {view.display_name!r}")
+    name = person_name(view.display_name, policy)
+    if name:
+        source = "the form's name fields" if view.forwarded and view.forwarded.layout == "iopc-form" else "display name"
+        evidence.append(f"named: {source} {view.display_name!r}")
     else:
-        signed = sign_off_name(view.body, policy)
-        if signed:
-            name = signed
-            evidence.append(f"named: signed {signed!r}" + (f" (display name {view.display_name!r} is not a person's)"
-                                                          if view.display_name else ""))
+        name, where = sign_off_name(view.body, policy)
+        if name:
+            evidence.append(f"named: {name!r}, guessed from the sign-off ({where})"
+                            + (f"; display name {view.display_name!r} is not a person's" if view.display_name else ""))
         else:
-            shown = repr(view.display_name) if view.display_name else "none"
-            evidence.append(f"no person's name: display name {shown}, no signed name")
+            name, where = _first_name_and_address(view)
+            if name:
+                evidence.append(f"named: {name!r}, guessed from {where} and the address {view.sender!r}")
+            else:
+                shown = repr(view.display_name) if view.display_name else "none"
+                evidence.append(f"no person's name: display name {shown}, no signed name")
     wish = _first(policy.wishes_anonymity, view.full_text)
     if wish:
         evidence.append(f"asks to stay anonymous: {wish!r}")
@@ -95,17 +125,29 @@ def identify(view: ComplaintView, policy: Policy) -> Identity:
     permission = False
     if acting:
         evidence.append(f"writes for someone else: {acting!r}")
-        enclosed = _first(policy.permission_enclosed, view.full_text)
-        withheld = _first(policy.permission_not_enclosed, view.full_text)
-        files = [item.filename for item in view.attachments]
-        if enclosed and files and not withheld:
-            permission = True
-            evidence.append(f"written permission enclosed: {enclosed!r} with {', '.join(files)}")
-        else:
-            evidence.append("no written permission enclosed" + (f" ({withheld!r})" if withheld else "")
-                            + ("" if files else "; no attachment"))
+        permission, said = _permission(view, policy)
+        evidence.append(said)
     return Identity(email=view.sender, name=name, anonymous=bool(wish) or not name, third_party=bool(acting),
                     permission_enclosed=permission, evidence=tuple(evidence))
+
+
+def _permission(view: ComplaintView, policy: Policy) -> tuple[bool, str]:
+    """Whether the writer says the affected person's permission is attached, and attached something.
+
+    File names are read as one word: the dots of "SCAN_0001.pdf" would otherwise end the sentence
+    that says what the scan is.
+    """
+    files = [item.filename for item in view.attachments]
+    text = _FILE_NAME.sub("the file", view.full_text)
+    for filename in files:
+        if filename:
+            text = text.replace(filename, "the file")
+    enclosed = _first(policy.permission_enclosed, text)
+    withheld = _first(policy.permission_not_enclosed, text)
+    if enclosed and files and not withheld:
+        return True, f"written permission enclosed: {enclosed!r} with {', '.join(files)}"
+    return False, ("no written permission enclosed" + (f" ({withheld!r})" if withheld else "")
+                   + ("" if files else "; no attachment"))
 
 
 def _first(patterns, text: str) -> str:
