@@ -114,6 +114,8 @@ def _facts(message: Message, view: ComplaintView, identity: Identity, body: Body
         facts["not-forwarded"] = ("a forward-like block not trusted", facts_note, "fact")
     if identity.anonymous:
         facts["anonymous"] = ("no named complainant", "; ".join(identity.evidence), "fact")
+    else:   # shown always, with the words it rests on: a name guessed from a sign-off says so
+        facts["named"] = (f"the complainant is {identity.name}", "; ".join(identity.evidence), "fact")
     if identity.third_party:
         facts["third-party"] = ("written on behalf of someone else", "; ".join(identity.evidence), "fact")
     if identity.permission_enclosed:

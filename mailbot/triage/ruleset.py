@@ -11,7 +11,7 @@ from mailbot.triage.signals import Signal
 from mailbot.workdays import Calendar, OfficeHours
 
 # Facts triage works out itself; rules use them by name like signals (rules/README.md).
-FACTS = ("automatic", "own-mail", "forwarded", "anonymous", "third-party", "permission-enclosed",
+FACTS = ("automatic", "own-mail", "forwarded", "anonymous", "named", "third-party", "permission-enclosed",
          "review-request", "named-complainant-required")
 NEEDS = ("name-and-address", "written-permission")
 SIGNPOSTS = ("crime-report", "compensation")
