@@ -10,7 +10,6 @@ next step falls due, so the daemon sleeps until then. `mailbot run --once
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from mailbot.outbox.queue import addresses_at_cap
 from mailbot.parse.message import Message
 from mailbot.schedule.digest import next_digest_at, queue_digests
 from mailbot.schedule.due import CaseClock, DeadlineState, first_moment, plan
+from mailbot.triage.known import Known
 
 log = logging.getLogger("mailbot.schedule")
 WAITING = ("open", "awaiting-details")   # the statuses time still runs for
@@ -58,19 +58,17 @@ def _run_case(app, ref: str, now: datetime) -> int:
         case = session.scalar(select(Case).where(Case.ref == ref))
         if case is None or case.status not in WAITING:
             return 0
-        known = app.known_about(_complaint(case), received=now, now=now)
-        decision = plan(_clock(session, case), app.ruleset.bodies[case.body],
-                        _with_cap(known, session, now), now)
+        # What triage would be told, less what only a message brings (a thread, a staff claim). The cap is
+        # read for each case: letters queued for an earlier case of this pass count.
+        known = Known(own_addresses=frozenset(app.own_addresses), mailboxes=app.watched_mailboxes,
+                      staff_addresses=frozenset(app.staff_addresses), at_cap=addresses_at_cap(session, now))
+        decision = plan(_clock(session, case), app.ruleset.bodies[case.body], known, now)
         if decision is None:
             return 0
         log.info("case %s: %s", ref, decision.why)
         apply_timed(app, session, decision, complaint=_complaint(case), now=now)
         session.commit()
         return 1
-
-
-def _with_cap(known, session: Session, now: datetime):
-    return replace(known, at_cap=addresses_at_cap(session, now))
 
 
 def _clock(session: Session, case: Case) -> CaseClock:

@@ -16,8 +16,6 @@ CONFIGS = {
                        ("cambs-pcc", "cambs-pcc@cambs.pnn.police.uk")],
     "cleveland": [("cleveland-resolution", "resolution.team@cleveland-opcc.example")],
 }
-# Set T mail that today's rules decide wrongly; issue 9 (triage that reads people) removes these.
-READS_PEOPLE: set[str] = set()
 STATUS = {"new-case": "open", "redirect": "redirected", "request-details": "awaiting-details", "signpost": "closed"}
 
 
@@ -27,9 +25,7 @@ def deliveries():
         first = next(step["deliver"] for step in scenario["steps"] if "deliver" in step)
         expect = next(step["expect"] for step in scenario["steps"] if "expect" in step)
         cases = expect.get("cases") or []
-        marks = [pytest.mark.xfail(reason="waits for triage that reads people (issue 9)", strict=True)] \
-            if path.stem in READS_PEOPLE else []
-        yield pytest.param(scenario["deployment"], first, cases[0] if cases else None, id=path.stem, marks=marks)
+        yield pytest.param(scenario["deployment"], first, cases[0] if cases else None, id=path.stem)
 
 
 @pytest.fixture(scope="module")
