@@ -12,6 +12,8 @@ from mailbot.errors import ConfigError
 
 TLS_MODES = ("ssl", "starttls", "none")
 AUTH_MODES = ("password", "oauth2")
+OAUTH_PROVIDERS = ("microsoft", "google", "command")
+OAUTH_FLOWS = ("app", "delegated")
 TRANSPORTS = ("smtp", "directory")
 
 
@@ -46,6 +48,29 @@ class Secret:
 
     def __repr__(self) -> str:
         return f"Secret(env={self.env!r}, file={self.file!r}, credential={self.credential!r})"
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    """Where an OAuth2 access token for a SASL XOAUTH2 login comes from (`auth = "oauth2"`).
+
+    The same keys sit in [imap], [smtp], [mailboxes.imap] and [mailboxes.smtp].
+    `flow = "app"` is app-only access (Microsoft client credentials, a Google
+    Workspace service account with domain-wide delegation); `"delegated"` is
+    a user's consent given once (`mailbot auth login`), kept as a refresh
+    token in `token_store` and replaced there atomically whenever it rotates.
+    """
+
+    provider: str = "command"                 # oauth_provider: microsoft | google | command
+    token_command: tuple[str, ...] = ()       # command: run without a shell; stdout is the access token
+    flow: str = "app"                         # oauth_flow: app | delegated
+    tenant_id: str = ""                       # microsoft: the directory (tenant) id or domain
+    client_id: str = ""                       # microsoft, google: the app registration's client id
+    client_secret: Secret = field(default_factory=Secret)   # client_secret_env / client_secret_file
+    client_certificate_file: Path | None = None  # microsoft app-only: a PEM with private key and certificate
+    service_account_file: Path | None = None  # google app-only: the service account's JSON key
+    token_store: Path | None = None           # delegated: where the refresh token is kept
+    authority: str = ""                       # oauth_authority: another login host (national clouds)
 
 
 @dataclass(frozen=True)

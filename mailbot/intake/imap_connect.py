@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import subprocess
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -17,6 +16,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 
 from mailbot.errors import ConfigError, SourceError
+from mailbot.oauth import command_token
 from mailbot.settings import ImapSettings
 
 # What imapclient, imaplib, socket and ssl raise when a server misbehaves.
@@ -108,24 +108,8 @@ def _log_in(client: IMAPClient, settings: ImapSettings, place: str) -> None:
 
 
 def fetch_token(settings: ImapSettings, place: str) -> str:
-    """Run `token_command` (bounded by the timeout); its stripped stdout is the bearer token."""
-    if not settings.token_command:
-        raise ConfigError(f"{place}: auth = oauth2 needs a token_command")
-    command = settings.token_command
-    try:
-        done = subprocess.run(list(command), capture_output=True, text=True, timeout=settings.timeout,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise SourceError(f"{place}: token command {command[0]!r} gave no token within {settings.timeout} s") from exc
-    except OSError as exc:
-        raise SourceError(f"{place}: token command {command[0]!r} could not run: {exc.strerror or exc}") from exc
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [""])[-1][:200]
-        raise SourceError(f"{place}: token command {command[0]!r} failed with status {done.returncode}: {last}")
-    token = done.stdout.strip()
-    if not token:
-        raise SourceError(f"{place}: token command {command[0]!r} printed no token")
-    return token
+    """The access token for an `auth = "oauth2"` login (until the settings carry an OAuthSettings: its command)."""
+    return command_token(settings.token_command, place=place, timeout=settings.timeout)
 
 
 def _describe(exc: BaseException) -> str:
