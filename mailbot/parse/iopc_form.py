@@ -21,7 +21,8 @@ from mailbot.parse.written_address import written_address
 
 # linear: each quantifier is over spaces between literal words
 _INTRO = re.compile(r"submitted\s+(?:using|via|through)\s+the\s+online\s+complaint\s+form", re.IGNORECASE)
-_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*\??\s*:(?:\s+(.*)|)$")   # cubic with `re`
+# "Label: answer", and a question as label: "Who is your complaint about? The Chief Constable"
+_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*(?:\?\s*:?|:)(?:\s+(.*)|)$")   # cubic with `re`
 _HEADING = re.compile(r"^[A-Z][A-Z &/-]{2,40}$")   # linear: anchored and bounded
 
 # Who the complainant is, and the form's own bookkeeping: fields, but not the complaint text.
@@ -107,14 +108,35 @@ def _person(found: dict[str, str]) -> tuple[str, str]:
     return " ".join(name.split()), address
 
 
-# Other words forms use for the name fields, read as the form's own ("Forename", "First name(s)", "Family name").
-_NAME_LABELS = {
-    "first name(s)": "first name", "first names": "first name", "forename": "first name", "forenames": "first name",
-    "forename(s)": "first name", "given name": "first name", "given names": "first name", "given name(s)": "first name",
-    "last name(s)": "last name", "family name": "last name", "surname(s)": "surname", "surnames": "surname",
+# Other words forms use for their labels, read as the form's own ("Forename", "Family name", "E-mail").
+_SYNONYMS = {
+    "first names": "first name", "forename": "first name", "forenames": "first name", "given name": "first name",
+    "given names": "first name", "christian name": "first name", "last names": "last name", "family name": "last name",
+    "surnames": "surname", "e-mail": "email", "e-mail address": "email address", "email address(es)": "email address",
+    "contact number": "phone", "telephone number": "phone", "mobile number": "phone", "phone no": "phone",
+    "contact telephone": "phone", "post code": "postcode", "describe what happened": "what happened",
 }
+# Words a form puts before a label that do not change it: "Tell us what happened", "Your surname".
+_LEAD_WORDS = frozenset({"please", "tell", "us", "briefly", "describe", "give", "enter", "your", "the",
+                         "complainant's", "complainants", "complainant"})
 
 
 def _key(label: str) -> str:
-    key = " ".join(label.lower().replace("’", "'").split()).rstrip("?")
-    return _NAME_LABELS.get(key, key)
+    """The form's own name for a label as written: case, brackets, lead-in words and synonyms set aside.
+
+    A label no form of ours uses is kept as written when its last words are
+    not a known label either, so a person's "He said: move on" stays text.
+    """
+    words = " ".join(label.lower().replace("’", "'").replace("(s)", "s").split()).rstrip("?").split()
+    while len(words) > 1 and words[0] in _LEAD_WORDS:
+        words = words[1:]
+    key = " ".join(words)
+    key = _SYNONYMS.get(key, key)
+    if key in _KNOWN:
+        return key
+    for start in range(1, len(words)):    # "Tell us in your own words what happened" ends in a known label
+        tail = " ".join(words[start:])
+        tail = _SYNONYMS.get(tail, tail)
+        if tail in _KNOWN and len(words) - start >= 2:
+            return tail
+    return key

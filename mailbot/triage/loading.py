@@ -6,11 +6,9 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mailbot.errors import ConfigError
 from mailbot.triage.decision import Action
-from mailbot.triage.located_yaml import line_of, load_located
+from mailbot.triage.located_yaml import line_of, load_mapping_file
 from mailbot.triage.office_times import closed_days, office_hours
 from mailbot.triage.policy import load_policy
 from mailbot.triage.ruleset import TIMINGS, FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
@@ -19,27 +17,34 @@ from mailbot.triage.signals import PLACES, Signal
 from mailbot.workdays import OfficeHours
 
 
+# The words every deployment shares (signals and policy), beside the deployments' own files; a deployment's
+# signal of the same name, and each of its policy keys, takes the place of the shared one.
+COMMON = "common"
+
+
 def load_ruleset(rules_dir: Path, deployment: str) -> RuleSet:
-    """Read `rules_dir/DEPLOYMENT.yaml`; raise ConfigError listing every mistake with its line."""
+    """Read `rules_dir/DEPLOYMENT.yaml` over `rules_dir/common.yaml`; raise ConfigError listing every mistake with its line."""
     path = rules_dir / f"{deployment}.yaml"
-    try:
-        data = load_located(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        known = sorted(p.stem for p in rules_dir.glob("*.yaml")) if rules_dir.is_dir() else []
-        raise ConfigError(f"{path}: no rule set for deployment {deployment!r} (known: {', '.join(known) or 'none'})") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with bodies, mailboxes and rules")
+    if not path.is_file() or deployment == COMMON:
+        known = sorted(p.stem for p in rules_dir.glob("*.yaml") if p.stem != COMMON) if rules_dir.is_dir() else []
+        raise ConfigError(f"{path}: no rule set for deployment {deployment!r} (known: {', '.join(known) or 'none'})")
+    data = load_mapping_file(path, "bodies, mailboxes and rules")
+    common_path = rules_dir / f"{COMMON}.yaml"
+    common = load_mapping_file(common_path, "signals and policy") if common_path.is_file() else {}
     problems: list[str] = []
     for key in sorted(set(data) - {"deployment", "bodies", "mailboxes", "forwarders", "signals", "policy", "rules",
                                      "transfer_aliases"}):
         problems.append(f"{path}:{line_of(data)}: {key}: unknown section")
+    for key in sorted(set(common) - {"signals", "policy"}):
+        problems.append(f"{common_path}:{line_of(common)}: {key}: unknown section (the shared file holds signals "
+                        f"and policy; the rest is each deployment's)")
     bodies = _bodies(path, data.get("bodies"), problems)
     mailboxes = _mailboxes(path, data, bodies, problems)
-    signals = _signals(path, data.get("signals") or {}, problems)
+    signals = {**_signals(common_path, common.get("signals") or {}, problems),
+               **_signals(path, data.get("signals") or {}, problems)}
     forwarders = _forwarders(path, data.get("forwarders") or [], problems)
-    policy = load_policy(data.get("policy") or {}, f"{path}", problems)
+    shared_policy = load_policy(common.get("policy") or {}, f"{common_path}", problems)
+    policy = load_policy(data.get("policy") or {}, f"{path}", problems, base=shared_policy)
     rules = _rules(path, data.get("rules"), bodies, mailboxes, signals, problems)
     aliases = _transfer_aliases(path, data.get("transfer_aliases") or {}, bodies, problems)
     if problems:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from mailbot.errors import ConfigError
 
 
 class LocatedDict(dict):
@@ -54,3 +57,20 @@ def load_located(text: str) -> Any:
 
 def line_of(node: Any) -> int | str:
     return getattr(node, "line", "?")
+
+
+def load_mapping_file(path: Path, what: str) -> Any:
+    """The located mapping in `path`; ConfigError naming the file when it is missing, not YAML or not a mapping.
+
+    `what` says what the mapping should hold, for the message.
+    """
+    try:
+        data = load_located(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError(f"{path}: cannot read it: {reason}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with {what}")
+    return data

@@ -6,7 +6,7 @@ the words they look for are the administrators', in the `policy:` section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mailbot.triage.rule_patterns import RulePattern, compile_patterns
@@ -37,11 +37,14 @@ _LISTS = ("wishes_anonymity", "not_a_person", "sign_off_noise", "acting_for_anot
 _NUMBERS = ("review_window_days", "what_min_words", "forward_cover_note_max_lines")
 
 
-def load_policy(data: Any, where: str, problems: list[str]) -> Policy:
-    """Compile the `policy:` section; unknown keys and bad patterns are problems."""
+def load_policy(data: Any, where: str, problems: list[str], base: Policy = Policy()) -> Policy:
+    """Compile the `policy:` section over `base` (the shared one): each key given replaces base's.
+
+    Unknown keys and bad patterns are problems.
+    """
     if not isinstance(data, dict):
         problems.append(f"{where}: policy: expected a mapping")
-        return Policy()
+        return base
     line = getattr(data, "line", "?")
     values: dict[str, Any] = {}
     for key in sorted(set(data) - set(_LISTS) - set(_NUMBERS) - {"completeness"}):
@@ -67,4 +70,4 @@ def load_policy(data: Any, where: str, problems: list[str]) -> Policy:
             items[item] = compile_patterns(patterns, path=where, line=getattr(patterns, "line", line),
                                            what=f"policy.completeness.{item}", problems=problems)
         values["completeness"] = items
-    return Policy(**values)
+    return replace(base, **values)

@@ -174,6 +174,34 @@ def test_an_iopc_form_with_separate_name_fields_opens_a_case_for_the_person(fiel
     assert decision.complainant_name == name and not decision.anonymous
 
 
+@pytest.mark.parametrize("layout", [
+    "Your first name: Grace\nYour surname: Mbeki\nYour e-mail: person@example.net\n"
+    "Who is your complaint about? A police officer\nTell us what happened: {what}",
+    "Given name(s): Grace\nFamily name: Mbeki\nContact email address: person@example.net\n"
+    "Please tell us who your complaint is about: a police officer\nDescribe what happened:\n{what}",
+])
+def test_an_iopc_form_is_read_whatever_words_its_labels_use(layout):
+    what = ("The officer who took my statement on 4 December never rang me back as promised and ignored my "
+            "emails for three weeks.")
+    raw = ("From: IOPC Online Complaints <no-reply@policeconduct.gov.uk>\nTo: resolution.team@cleveland-opcc.example\n"
+           "Subject: Online complaint form\nMessage-ID: <f@policeconduct.gov.uk>\nAuto-Submitted: auto-generated\n"
+           "Content-Type: text/plain\n\n"
+           "This complaint was submitted using the online complaint form on the IOPC website.\n\n"
+           + layout.format(what=what) + "\n").encode()
+    found = identity_of(raw, CLEVELAND)
+    assert (found.name, found.email, found.anonymous) == ("Grace Mbeki", "person@example.net", False)
+    decision = evaluate(parse_message(raw), "cleveland-resolution", CLEVELAND, Known(received=date(2026, 12, 8),
+                                                                                          own_addresses=OWN))
+    assert decision.change.opens and decision.complainant_name == "Grace Mbeki"
+
+
+def test_a_question_in_a_persons_own_words_is_not_a_form_label():
+    text = ("Who is your complaint about? you might ask. The sergeant at Parkside, who shouted at me on "
+            "Monday.\n\nJo Bell")
+    found = identity_of(mail(COMPLAINT + text, sender="Jo Bell <jo.bell@example.org>"))
+    assert found.name == "Jo Bell" and "form" not in found.evidence[0]
+
+
 @pytest.mark.parametrize("sign_off, sender, name", [
     ("Thanks,\nDave", "dave.hughes77@example.net", "Dave Hughes"),
     ("Cheers, Priti", "priti_raman@example.org", "Priti Raman"),

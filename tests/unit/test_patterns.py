@@ -154,17 +154,18 @@ def test_check_reports_a_refused_rule_pattern(tmp_path):
            "look-behind (?<!…) is not supported: use not_after" in result.stderr, result.stderr
 
 
-def python_equivalents(deployment: str):
+def python_equivalents(rule_file: str):
     """(Python `re` pattern as the rules said it before RE2, our compiled pattern) for every shipped pattern.
 
     A `not_after` entry was a look-behind: `{pattern: P, not_after: [W]}` was `(?<!W)P`; a guard of no fixed
     width, which Python's look-behind cannot say, is read as the rules README says: P, not right after W
     within the NOT_AFTER_WINDOW characters before it.
     """
-    data = yaml.safe_load((shipped_dir("rules") / f"{deployment}.yaml").read_text())
+    data = yaml.safe_load((shipped_dir("rules") / f"{rule_file}.yaml").read_text())
     lists = [entry.get(kind, []) for entry in data["signals"].values() for kind in ("patterns", "unless")]
-    lists += [value for value in data["policy"].values() if isinstance(value, list)]
-    lists += list(data["policy"]["completeness"].values())
+    policy = data.get("policy", {})
+    lists += [value for value in policy.values() if isinstance(value, list)]
+    lists += list(policy.get("completeness", {}).values())
     for entries in lists:
         for entry, ours in zip(entries, compiled(*entries)):
             if isinstance(entry, dict):
@@ -193,7 +194,7 @@ class PythonNotAfter:
         return None
 
 
-PAIRS = [pair for deployment in ("cambridgeshire", "cleveland") for pair in python_equivalents(deployment)]
+PAIRS = [pair for rule_file in ("common", "cambridgeshire", "cleveland") for pair in python_equivalents(rule_file)]
 # The words of the shipped patterns, and what sits between words; ASCII letters only beside letters
 # (RE2's \b is ASCII: "é" next to a letter is the one difference the rules README names).
 WORDS = sorted({word for python, _ in PAIRS for word in re.findall(r"[a-z]{2,}", python.pattern)}
