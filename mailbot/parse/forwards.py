@@ -14,7 +14,10 @@ Which layout wins when a message holds more than one:
 2. the IOPC form in the body (an answer may quote a header block);
 3. an attached message (the first one): Outlook's "forward as attachment",
    and mailbot's own redirect;
-4. an unmarked Outlook header block (`explicit=False`): as likely a reply.
+4. an unmarked Outlook header block (`explicit=False`): as likely a reply,
+   and no forward at all when it is the writer's own correspondence: mail
+   they sent (its From is theirs) or mail sent to them (its To is theirs),
+   quoted below their own words.
 A delivery report's returned message is never a forward.
 """
 
@@ -54,7 +57,7 @@ class _Markers:
 
 def find_forwarded(
     mime: EmailMessage, *, subject: str, text: str, content_type: str, mailbot_kind: str,
-    read_attached: ReadAttached | None,
+    read_attached: ReadAttached | None, writer: tuple[str, str] = ("", ""),
 ) -> tuple[Forwarded | None, tuple[str, ...]]:
     """The forwarded original in this message, or None; and the defects met reading it.
 
@@ -69,7 +72,7 @@ def find_forwarded(
         if content_type == "multipart/report":
             return None, ()
         found = _find(mime, subject=subject, text=text, mailbot_kind=mailbot_kind,
-                      read_attached=read_attached, defects=defects)
+                      read_attached=read_attached, defects=defects, writer=writer)
     except Exception as error:
         # The boundary of forward recovery, on purpose: the message itself was
         # read, and a stranger's odd forward must not make it unreadable.
@@ -78,7 +81,7 @@ def find_forwarded(
     return found, tuple(defects)
 
 
-def _find(mime, *, subject, text, mailbot_kind, read_attached, defects) -> Forwarded | None:
+def _find(mime, *, subject, text, mailbot_kind, read_attached, defects, writer) -> Forwarded | None:
     inline = find_inline_forward(text)
     if inline is not None:
         markers = _markers(subject, inline.cover_note, mailbot_kind)
@@ -93,9 +96,32 @@ def _find(mime, *, subject, text, mailbot_kind, read_attached, defects) -> Forwa
                                read_attached=read_attached, defects=defects)
         if found is not None:
             return found
-    if inline is not None:
+    if inline is not None and not _own_correspondence(inline, writer):
         return _from_inline(inline, _markers(subject, inline.cover_note, mailbot_kind))
     return None
+
+
+def _own_correspondence(inline: InlineForward, writer: tuple[str, str]) -> bool:
+    """Whether an unmarked block quotes mail the writer sent or was sent: their own story, not another's.
+
+    `writer` is (display name, address) of the message's From; a block's From
+    or To naming the same address, or the same name of two words or more, is theirs.
+    """
+    name, address = writer
+    name = " ".join(name.lower().split())
+    for block in inline.chain:
+        for header in ("From", "To"):
+            written_name, written = written_address(block.header(header))
+            written_name = " ".join(written_name.lower().replace(",", " ").split())
+            if (address and written == address.lower()) or \
+                    (len(name.split()) >= 2 and (written_name == name or _same_person(written_name, name))):
+                return True
+    return False
+
+
+def _same_person(written: str, name: str) -> bool:
+    """"Fairclough Keith" and "Keith Fairclough": Outlook writes "Surname, Forename"."""
+    return sorted(written.split()) == sorted(name.split())
 
 
 def _markers(subject: str, cover_note: str, mailbot_kind: str) -> _Markers:

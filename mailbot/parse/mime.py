@@ -121,6 +121,7 @@ def _from_mime(mime: EmailMessage, *, depth: int, budget: HeaderBudget, repairs:
         content_type=content_type,
         mailbot_kind=headers.first("X-Mailbot-Kind"),
         read_attached=read_attached,
+        writer=(display_name, sender),
     )
     message_id = (headers.message_ids("Message-ID") or ("",))[0]
     reply_to = headers.first_address("Reply-To")

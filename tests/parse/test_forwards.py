@@ -17,9 +17,6 @@ from tests.parse.test_properties import RELAXED, parse_or_refuse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FORWARDS_IN_CORPUS = {"p23", "p24", "p25", "p34", "t26", "t27"}
-# A quoted earlier email (a reply, not a forward) that parse offers as an unmarked Outlook block; triage
-# does not trust it, but parse should not offer it (issue 9).
-QUOTED_NOT_FORWARDED = {"t01", "t21", "t30"}
 
 
 def fixture(name: str):
@@ -117,9 +114,7 @@ def test_attached_original_p34(corpus):
 
 
 @pytest.mark.parametrize("path", [
-    pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(reason="issue 9: a quoted reply read as a forward",
-                                                              strict=True)] if path.name[:3] in QUOTED_NOT_FORWARDED else [])
-    for path in CORPUS_FILES if path.name[:3] not in FORWARDS_IN_CORPUS])
+    pytest.param(path, id=path.stem) for path in CORPUS_FILES if path.name[:3] not in FORWARDS_IN_CORPUS])
 def test_mail_written_directly_is_not_a_forward(path):
     message = parse_message(with_line_ends(path.read_bytes(), b"\r\n"))
 
@@ -182,15 +177,28 @@ def test_nested_forward_gives_the_first_message_a_person_wrote():
     assert any("forward of a forward: 2 blocks" in item for item in forwarded.evidence)
 
 
-def test_outlook_block_above_a_reply_is_not_explicit():
-    forwarded = fixture("outlook-reply-without-fw").forwarded
+def test_an_outlook_block_quoting_mail_sent_to_the_writer_is_no_forward():
+    """A reply above the mail its writer was sent (the block's To is theirs) is their own correspondence."""
+    assert fixture("outlook-reply-without-fw").forwarded is None
 
-    assert forwarded.layout == "outlook"
-    assert not forwarded.explicit
-    assert forwarded.sender == "democratic.services@peterborough.gov.uk"
+
+@pytest.mark.parametrize("block", [
+    "From: Jane Doe <jane@example.org>\nSent: 1 December 2026 09:00\nTo: Inbox <inbox@example.org>\n",
+    "From: Office <office@example.org>\nSent: 1 December 2026 09:00\nTo: Doe, Jane\n",
+    "From: Office <office@example.org>\nSent: 1 December 2026 09:00\nTo: jane@example.org\n",
+])
+def test_an_unmarked_block_of_the_writers_own_correspondence_is_no_forward(block):
+    raw = plain("Still waiting", "Nothing has happened since I sent this.\n\n" + block +
+                "Subject: My complaint\n\nThe officer was rude to me.")
+    assert parse_message(raw).forwarded is None
+
+
+def test_an_unmarked_block_from_and_to_others_is_still_offered_unmarked():
+    forwarded = parse_message(plain("Complaint", "See below.\n\nFrom: Ann Lee <ann@example.org>\n"
+                                    "Sent: 1 December 2026 09:00\nTo: Inbox <inbox@example.org>\nSubject: Complaint\n\n"
+                                    "Text.")).forwarded
+    assert forwarded.layout == "outlook" and not forwarded.explicit and forwarded.sender == "ann@example.org"
     assert "no FW:/Fwd: subject prefix" in forwarded.evidence
-    assert "no 'forward' in the cover note" in forwarded.evidence
-    assert forwarded.cover_note.startswith("Thank you. One more thing")
 
 
 def test_forward_word_in_the_cover_note_makes_a_bare_block_explicit():
