@@ -10,12 +10,9 @@ and the words of the message that decided it.
 from __future__ import annotations
 
 from mailbot.triage import Body, Decision
+from mailbot.triage.signals import PARAPHRASE
 
 _MATCHED_LIMIT = 80
-
-# What an administrator writes at the end of a signal's description when it only guesses (a role in other
-# words, a crime in slang): the letter to staff then says it was a guess and asks them to confirm it.
-DOUBT = "(a paraphrase: please confirm)"
 
 # A sentence for each fact triage works out for itself; facts not listed here are not put into words.
 _FACTS = {
@@ -42,8 +39,8 @@ def plain_reasons(decision: Decision, body: Body, *, forwarder_listed: bool) -> 
         if hit.kind == "signal" and hit.matched:
             words = hit.matched if len(hit.matched) <= _MATCHED_LIMIT else hit.matched[:_MATCHED_LIMIT] + "…"
             matched.append(f"“{words}”")
-            if DOUBT in hit.reason:
-                guess = " ".join(hit.reason.replace(DOUBT, "").split())
+            if PARAPHRASE in hit.reason:
+                guess = " ".join(hit.reason.replace(PARAPHRASE, "").split())
                 reasons.append(f"“{words}” was read as meaning that {guess}: a guess from other words, "
                                "please confirm it (#transfer sends the case where it belongs)")
         elif hit.rule == "forwarded" and decision.forwarded_by:
@@ -54,6 +51,9 @@ def plain_reasons(decision: Decision, body: Body, *, forwarder_listed: bool) -> 
             reasons.append(_FACTS[hit.rule])
     if matched:
         reasons.append("it says " + ", ".join(dict.fromkeys(matched)))
+    if "name-guessed" in decision.flags:
+        reasons.append(f"the complainant's name, {decision.complainant_name}, is a guess from how the email is "
+                       "signed: please check it before writing to them by name")
     return reasons
 
 

@@ -57,6 +57,8 @@ def triage(file, config_path, mailbox_name, explain, now):
         click.echo(f"review: outcome letter {decision.review['outcome_date'] or 'date not found'}, "
                    f"in time: {decision.review['in_time']}")
     click.echo(f"missing: {', '.join(decision.missing) or 'nothing'}")
+    if decision.flags:   # what the decision rests on that is a guess: staff are asked to confirm it
+        click.echo(f"doubts: {', '.join(decision.flags)} (staff are asked to confirm)")
     click.echo("would send:")
     if decision.mailbox and decision.mailbox != mailbox_name:
         click.echo(f"case in: {decision.mailbox} (an internal transfer: no mail to {decision.body})")

@@ -15,6 +15,7 @@ from mailbot.triage.letters import new_case_letters
 from mailbot.triage.identity import Identity, identify
 from mailbot.triage.review import is_review_request, review_record
 from mailbot.triage.ruleset import Body, Rule, RuleSet
+from mailbot.triage.signals import PARAPHRASE
 from mailbot.triage.view import ComplaintView, complaint_view
 
 
@@ -93,8 +94,15 @@ def _rule_chain(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
         missing=tuple(still_missing(missing_items(view, ruleset.policy), view.forwarded)), review=review,
         signpost=decided.signpost, signpost_to=decided.signpost_to, needs=decided.needs,
         explanation=decided.explanation, template=decided.template, forwarded_by=forwarded_by, trace=tuple(trace),
-        grounds=grounds, mailbox=mailbox,
+        grounds=grounds, mailbox=mailbox, flags=_doubts(identity, grounds),
     )
+
+
+def _doubts(identity: Identity, grounds: tuple[Hit, ...]) -> tuple[str, ...]:
+    """What the decision rests on that is only a guess, for staff to confirm: "name-guessed", "paraphrase:SIGNAL"."""
+    doubts = ["name-guessed"] if identity.name_guessed and not identity.anonymous else []
+    doubts += [f"paraphrase:{hit.rule}" for hit in grounds if hit.kind == "signal" and PARAPHRASE in hit.reason]
+    return tuple(doubts)
 
 
 def _facts(message: Message, view: ComplaintView, identity: Identity, body: Body, known: Known,

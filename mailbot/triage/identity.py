@@ -33,6 +33,7 @@ class Identity:
     third_party: bool
     permission_enclosed: bool
     evidence: tuple[str, ...]
+    name_guessed: bool = False      # read from a sign-off or a first name and the address: staff should confirm it
 
 
 def sign_off_name(body: str, policy: Policy) -> tuple[str, str]:
@@ -128,7 +129,8 @@ def identify(view: ComplaintView, policy: Policy) -> Identity:
         permission, said = _permission(view, policy)
         evidence.append(said)
     return Identity(email=view.sender, name=name, anonymous=bool(wish) or not name, third_party=bool(acting),
-                    permission_enclosed=permission, evidence=tuple(evidence))
+                    permission_enclosed=permission, evidence=tuple(evidence),
+                    name_guessed=bool(name) and "guessed from" in evidence[0])
 
 
 def _permission(view: ComplaintView, policy: Policy) -> tuple[bool, str]:

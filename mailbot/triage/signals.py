@@ -10,6 +10,10 @@ from mailbot.triage.rule_patterns import RulePattern
 # for a forwarded complaint that is the original, not the forwarder's cover note.
 PLACES = ("text", "subject", "body", "sender", "attachments", "cover-note")
 
+# What an administrator writes at the end of a signal's description when it only guesses (a role in other
+# words, a crime in slang): the decision is then flagged as resting on a guess, and staff are asked to confirm.
+PARAPHRASE = "(a paraphrase: please confirm)"
+
 
 @dataclass(frozen=True)
 class Signal:

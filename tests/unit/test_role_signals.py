@@ -220,3 +220,83 @@ def test_the_commissioner_after_to_is_still_the_subject(body):
 ])
 def test_the_commissioner_addressed_is_not_the_subject(body):
     assert outcome(decide(body)) == ("redirect", "cambs-psd")
+
+
+# What is asked for, in other words: a crime done to the writer and a reference for the insurer or the bank.
+@pytest.mark.parametrize("body", [
+    "My shed was broken into on Sunday night and two bikes taken. The insurance want a reference before they "
+    "will pay out. Can you help?",
+    "Someone cut the catalytic converter off my van on the drive. I need to report it for the insurer. Who do I "
+    "send the details to?",
+    "My handbag was snatched in the market on Friday. The bank says I need a police report for the cards.",
+])
+def test_a_crime_reported_in_other_words_is_signposted_and_flagged(body):
+    decision = decide(body.replace("Can you help?", "Thanks."))
+    assert decision.action is Action.SIGNPOST and decision.signpost == "crime-report", decision.trace
+    assert "paraphrase:wants-a-crime-reference" in decision.flags
+
+
+@pytest.mark.parametrize("body", [
+    "Our house was burgled on 2 December and I was given crime reference CB/1234/26. Nobody came for nine days "
+    "and the officer in the case has not answered four voicemails.",
+    "My car was broken into and the officer who came round laughed and said it was my fault for parking there. "
+    "I already have the crime number.",
+])
+def test_a_complaint_about_how_a_crime_was_handled_is_no_crime_report(body):
+    assert decide(body).action is not Action.SIGNPOST
+
+
+# Money asked back in other words, with the complaint disclaimed.
+@pytest.mark.parametrize("body", [
+    "Officers forced our door looking for someone who moved out years ago. We are not complaining about them at "
+    "all, they were decent about it. We just want the cost of the door back.",
+    "A police car reversed into my wall on Acklam Road. I don't want to make a complaint, accidents happen, but "
+    "I'd like the repair paid for. Who do I send the quote to?",
+    "My phone came back from the police with the screen cracked. I'm not after anyone's head, I would just like "
+    "to know how to claim for the repair.",
+])
+def test_money_asked_back_in_other_words_is_signposted(body):
+    for ruleset, mailbox in ((CAMBS, "cambs-pcc"), (CLEVELAND, "cleveland-resolution")):
+        decision = decide(body, mailbox, ruleset=ruleset)
+        assert decision.action is Action.SIGNPOST and decision.signpost == "compensation", (mailbox, decision.trace)
+
+
+@pytest.mark.parametrize("body", [
+    "I had no choice but to complain: officers smashed my door at the wrong address and I want it paid for.",
+    "They never apologised for breaking my gate, and I want the cost back.",
+])
+def test_money_with_a_grievance_stays_a_complaint(body):
+    assert decide(body).action is not Action.SIGNPOST
+
+
+@pytest.mark.parametrize("body", [
+    "The Deputy Commissioner put her hands on me and gave me a shove that knocked me over a chair.",
+    "At the meeting the PCC grabbed my arm and pushed me out of the door.",
+])
+def test_force_used_on_a_person_by_the_commissioner_goes_to_the_iopc(body):
+    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
+
+
+@pytest.mark.parametrize("body", [
+    "The only way he could have got it was by putting my partner's number plate through the police computer.",
+    "She could only have got the details of my son's caution from police records, and told it as gossip.",
+    "My ex sent me photos of my custody record on a police screen that a sergeant had sent him.",
+])
+def test_misuse_of_police_information_in_everyday_words_goes_to_the_force(body):
+    decision = decide(body, "cleveland-resolution", ruleset=CLEVELAND)
+    assert outcome(decision) == ("redirect", "cleveland-dse")
+    assert "paraphrase:misuse-of-information-in-other-words" in decision.flags
+
+
+def test_a_name_guessed_from_a_sign_off_is_a_doubt_staff_are_asked_to_check():
+    from mailbot.cases.plain_reasons import plain_reasons
+
+    raw = ("From: <kd1970@example.org>\nTo: someone@example.org\nSubject: The Commissioner\n"
+           "Content-Type: text/plain\n\nThe Commissioner walked out of the meeting in Ely on 2 December when "
+           "residents asked about the station.\n\nRegards,\nKaren Dobbs\n").encode()
+    decision = evaluate(parse_message(raw), "democratic-services", CAMBS,
+                        Known(received=date(2026, 12, 8), own_addresses=OWN))
+    assert decision.complainant_name == "Karen Dobbs" and decision.flags == ("name-guessed",)
+    reasons = plain_reasons(decision, CAMBS.bodies[decision.body], forwarder_listed=False)
+    assert any("Karen Dobbs, is a guess" in reason for reason in reasons), reasons
+    assert decide("The Commissioner walked out of the meeting in Ely on 2 December.", "democratic-services").flags == ()
