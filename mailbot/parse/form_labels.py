@@ -61,7 +61,7 @@ def _contact(have: set[str], words: list[str]) -> str | None:
         return "phone"
     if have & {"postcode", "post"} and ("code" in have or "postcode" in have):
         return "postcode"
-    if "address" in have:
+    if "address" in have or words in (["town"], ["city"], ["county"]):
         return "address"
     if words == ["title"]:
         return "title"

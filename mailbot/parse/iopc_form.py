@@ -24,9 +24,12 @@ from mailbot.parse.written_address import written_address
 # complaint form"; linear: each quantifier is over spaces between literal words
 _INTRO = re.compile(r"online\s+complaint\s+form", re.IGNORECASE)
 # "Label: answer", and a question as label: "Who is your complaint about? The Chief Constable"
-_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z ,'’/()-]*?)\s*(?:\?\s*:?|:)(?:\s+(.*)|)$")   # cubic with `re`
+_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z0-9 ,'’/()-]*?)\s*(?:\?\s*:?|:)(?:\s+(.*)|)$")   # cubic with `re`
+# A row of a table the form lays its answers out in: "| Surname | Oyelowo |"
+_TABLE_ROW = patterns.compile(r"^\s*\|\s*([A-Za-z][A-Za-z0-9 ,'’/()?-]{0,60}?)\s*\|\s*([^|]*?)\s*\|?\s*$")
 # Section headings: "ABOUT YOU", "== Your details =="
-_HEADING = re.compile(r"^(?:[A-Z][A-Z &/-]{2,40}|=+\s*[A-Za-z][A-Za-z ]{0,40}\s*=+)$")   # linear: anchored and bounded
+# Section headings and rules: "ABOUT YOU", "== Your details ==", "--------"
+_HEADING = re.compile(r"^(?:[A-Z][A-Z &/-]{2,40}|=+\s*[A-Za-z][A-Za-z ]{0,40}\s*=+|[-=_+|*]{3,})$")   # linear: anchored, bounded
 
 _COMPLAINT = frozenset(QUESTIONS)
 # Answers that run to paragraphs: a blank line inside them does not end them.
@@ -72,9 +75,11 @@ def _fields(text: str) -> list[tuple[str, str, str]]:
     current: list[str] | None = None
     blank_ends_current = True
     for line in text.splitlines():
-        labelled = _LABELLED.match(line)
+        labelled = _LABELLED.match(line) or _TABLE_ROW.match(line)
         question = meaning(labelled.group(1)) if labelled else None
-        if question:
+        if labelled and not question and blank_ends_current:
+            current = None   # a field of the form we do not read ("Town: Ely") ends a short answer
+        elif question:
             label = " ".join(labelled.group(1).split())
             current = [(labelled.group(2) or "").strip()]
             fields.append((label, question, current))
