@@ -46,6 +46,7 @@ def sign_off_name(body: str, policy: Policy) -> tuple[str, str]:
     """
     lines = [line.strip() for line in body.splitlines()[-_SIGN_OFF_LINES:]]
     previous, following = _neighbours(lines)
+    second_previous = _second_above(lines)
     fallback = ("", "")
     for index in reversed(range(len(lines))):
         line = lines[index]
@@ -57,12 +58,14 @@ def sign_off_name(body: str, policy: Policy) -> tuple[str, str]:
             if name:
                 return name, f"on the closing line {line!r}"
             continue                                # "Cheers, Priti" is no "Surname, Given"
-        after_closing = bool(_CLOSING.match(previous[index]))
+        # under the closing, or under a line of its own below it: "Yours sincerely, / Vicar of St Barnabas / The Revd Ruth Ashby"
+        after_closing = bool(_CLOSING.match(previous[index]) or _CLOSING.match(second_previous[index]))
         if not (after_closing or not following[index] or _HAS_DIGIT_OR_AT.search(following[index])):
             continue
         name = person_name(line, policy)
         if name and after_closing:
-            return name, f"under {previous[index]!r}"
+            closing = previous[index] if _CLOSING.match(previous[index]) else second_previous[index]
+            return name, f"under {closing!r}"
         if name and not fallback[0]:
             fallback = (name, "above " + repr(following[index]) if following[index] else "the last line")
     return fallback
@@ -83,6 +86,16 @@ def _first_name_and_address(view: ComplaintView) -> tuple[str, str]:
         if name:
             return name, where
     return "", ""
+
+
+def _second_above(lines: list[str]) -> list[str]:
+    """For each line, the second nearest non-empty line above it ("" when none), in one pass."""
+    found, nearest, second = [], "", ""
+    for line in lines:
+        found.append(second)
+        if line:
+            nearest, second = line, nearest
+    return found
 
 
 def _neighbours(lines: list[str]) -> tuple[list[str], list[str]]:

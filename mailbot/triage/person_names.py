@@ -11,7 +11,8 @@ from __future__ import annotations
 from mailbot.triage.policy import Policy
 
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "revd", "sir", "dame", "cllr", "lady",
-                     "lord", "master"})
+                     "lord", "master", "reverend", "rt", "hon", "canon", "father", "fr", "sister", "pastor", "rabbi",
+                     "imam", "councillor", "professor", "doctor", "ven", "venerable", "sgt", "capt", "major"})
 _PARTICLES = frozenset({"van", "von", "de", "da", "del", "della", "di", "du", "la", "le", "den", "der", "ter", "bin",
                         "binti", "bint", "al", "el", "dos", "das", "do", "ap", "ó", "ní", "nic", "mac", "y", "e"})
 _JOINERS = frozenset({"&", "and", "+"})             # "John & Mary Smith", "Mr and Mrs Smith"
@@ -35,6 +36,9 @@ def person_name(text: str, policy: Policy) -> str:
     text = text.strip(" ,;:.-").strip()
     if not text or len(text) > _MAX_LENGTH:
         return ""
+    first, _, rest = text.partition(" ")
+    if first.lower() == "the" and rest.split(" ", 1)[0].lower().rstrip(".") in _TITLES:
+        text = rest                                # "The Revd Ruth Ashby", "The Rt Hon ..."
     core = _without_household_words(text)
     if not core or any(pattern.search(core) for pattern in policy.not_a_person):
         return ""

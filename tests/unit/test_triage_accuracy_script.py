@@ -85,4 +85,8 @@ def test_the_extra_cases_are_measured_by_default(script):
     out = io.StringIO()
     assert script.main(["--set", "P"], out=out) == 0
     listed = yaml.safe_load((script.EXTRA / "cases.yaml").read_text())
-    assert score_lines(out.getvalue())["status"][1][1] == len(listed)
+    series = sorted({entry["file"][0] for entry in listed})            # one column per series: x, y, z
+    header = next(line for line in out.getvalue().splitlines() if line.strip().startswith("fact "))
+    assert header.split()[1:] == ["P", *series, "all"]
+    status = score_lines(out.getvalue())["status"]
+    assert sum(total for _, total in status[1:-1]) == len(listed)
