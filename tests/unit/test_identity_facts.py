@@ -214,3 +214,43 @@ def test_a_first_name_alone_is_completed_only_by_an_address_that_begins_with_it(
     assert found.name == name and found.anonymous == (not name)
     if name:
         assert "guessed from" in found.evidence[0] and "the address" in found.evidence[0]
+
+
+@pytest.mark.parametrize("sign_off, name", [
+    ("Yours sincerely,\n\nVicar of St Barnabas, Wisbech\nThe Revd Ruth Ashby\n\nThis email is confidential.",
+     "Revd Ruth Ashby"),
+    ("Kind regards,\nChair, Fen Ditton Speedwatch\nHarriet Drummond-Yates", "Harriet Drummond-Yates"),
+])
+def test_a_name_under_a_job_title_below_the_closing_is_read(sign_off, name):
+    found = identity_of(mail(COMPLAINT + sign_off))
+    assert found.name == name and not found.anonymous and found.name_guessed
+
+
+@pytest.mark.parametrize("wish", [
+    "I'd rather my name wasn't on this at all.",
+    "Treat it as though it came from nobody in particular.",
+    "Please log this but without my name on it.",
+    "I do not want to be identified in any way as I still work there.",
+    "I don't want anyone round here knowing it came from me.",
+])
+def test_a_wish_to_stay_anonymous_in_ordinary_words_is_heard(wish):
+    found = identity_of(mail(COMPLAINT + wish + "\n\nJo Bell", sender="Jo Bell <jo.bell@example.org>"))
+    assert found.anonymous and any("asks to stay anonymous" in line for line in found.evidence)
+
+
+@pytest.mark.parametrize("words", [
+    "She doesn't know I'm emailing you, she'd say not to make a fuss.\n\nCallum Rowe (her grandson)",
+    "Dad isn't on email, so I'm raising this for him.",
+    "My aunt would never complain herself, so I am complaining about the letter for her.",
+])
+def test_writing_for_someone_else_in_ordinary_words_is_heard(words):
+    found = identity_of(mail(COMPLAINT + words, sender="Sam Rowe <sam.rowe@example.org>"))
+    assert found.third_party and not found.permission_enclosed
+
+
+def test_a_signed_note_in_one_sentence_and_its_photo_in_the_next_is_permission():
+    words = ("I am writing on behalf of my mother. Mum has signed a short note saying she is happy for me to make "
+             "this complaint for her. I took a photo of it on my phone and it's attached.")
+    found = identity_of(mail(COMPLAINT + words, sender="Lorraine Beck <lb@example.org>",
+                             attachment="20261223_135412.jpg"))
+    assert found.third_party and found.permission_enclosed

@@ -300,3 +300,42 @@ def test_a_name_guessed_from_a_sign_off_is_a_doubt_staff_are_asked_to_check():
     reasons = plain_reasons(decision, CAMBS.bodies[decision.body], forwarder_listed=False)
     assert any("Karen Dobbs, is a guess" in reason for reason in reasons), reasons
     assert decide("The Commissioner walked out of the meeting in Ely on 2 December.", "democratic-services").flags == ()
+
+
+@pytest.mark.parametrize("body", [
+    "The elected head of policing, the one on the posters, drove home drunk from the Bull Hotel on 11 December. "
+    "I think this is a crime.",
+    "The Deputy Commissioner threatened me in the car park: she said she knew where I live and would have me "
+    "sorted out.",
+])
+def test_crimes_alleged_of_the_commissioner_in_other_words_go_to_the_iopc(body):
+    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
+
+
+def test_killed_by_a_drink_driver_is_no_allegation_against_the_commissioner():
+    body = ("My brother was killed by a drink driver in 2024, and at the vigil the Commissioner scrolled on his "
+            "phone the whole time we spoke.")
+    assert outcome(decide(body, "democratic-services")) == ("new-case", None)
+
+
+@pytest.mark.parametrize("body", [
+    "A man I used to work with keeps turning up outside my flat and following me to the gym. I want to report "
+    "him. What do I do?",
+    "I want to report my neighbour for dealing drugs from his house.",
+])
+def test_reporting_someone_is_a_crime_report(body):
+    for ruleset, mailbox in ((CAMBS, "democratic-services"), (CLEVELAND, "cleveland-resolution")):
+        decision = decide(body, mailbox, ruleset=ruleset)
+        assert decision.action is Action.SIGNPOST and decision.signpost == "crime-report", (mailbox, decision.trace)
+
+
+def test_reporting_an_officer_is_a_complaint():
+    assert decide("I want to report the officer who pushed my son on Saturday.").action is not Action.SIGNPOST
+
+
+@pytest.mark.parametrize("body", [
+    "The officer said £200 in cash would make the paperwork go away, and I gave him the money at the cashpoint.",
+    "In the cell one of them knelt on my arm and my wrist was broken in two places; I had surgery on 8 December.",
+])
+def test_cash_taken_and_serious_injury_go_to_the_force_in_cleveland(body):
+    assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("redirect", "cleveland-dse")
