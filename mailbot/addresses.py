@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
@@ -22,6 +23,7 @@ def mailbox_problem(address: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)   # pure, and asked of the same few addresses (ours, staff, the cap's) for every message
 def normalised(address: str) -> str:
     """The one form an address is counted under, however the sender wrote it.
 

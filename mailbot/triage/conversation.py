@@ -21,6 +21,7 @@ from mailbot.triage.decision import Action, Audience, CaseChange, Decision, Hit,
 from mailbot.triage.identity import identify
 from mailbot.triage.known import Known, ThreadCase
 from mailbot.triage.letters import complainant_letter, staff_letters, why_not_answered
+from mailbot.triage.rule_patterns import ScreenedSearch
 from mailbot.triage.ruleset import RuleSet
 from mailbot.triage.staff_commands import COMMANDS, meets_first_contact, read_commands
 from mailbot.triage.view import complaint_view
@@ -204,7 +205,7 @@ def _still_needed(message: Message, ruleset: RuleSet, thread: ThreadCase) -> tup
     """What the case still waits for after this reply, the name it gives, and what was found, in words."""
     text = new_text(message.text)
     view = replace(complaint_view(message, ruleset, frozenset()), body=text, forwarded=None)
-    identity = identify(view, ruleset.policy)
+    identity = identify(view, ruleset.policy, ScreenedSearch(ruleset.screen))
     given = _NAME_GIVEN.search(text)
     name = identity.name or (given.group(1) if given else "")
     address = _POSTAL_ADDRESS.search(text)

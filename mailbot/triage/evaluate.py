@@ -15,6 +15,7 @@ from mailbot.triage.letters import new_case_letters
 from mailbot.triage.identity import Identity, identify
 from mailbot.triage.review import is_review_request, review_record
 from mailbot.triage.ruleset import Body, Rule, RuleSet
+from mailbot.triage.rule_patterns import ScreenedSearch
 from mailbot.triage.signals import PARAPHRASE
 from mailbot.triage.view import ComplaintView, complaint_view
 
@@ -60,8 +61,9 @@ def _rule_chain(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
     """The facts, the signals and the first rule that fires, with why each rule did or did not."""
     body = ruleset.body_of(mailbox)
     view = complaint_view(message, ruleset, known.own_addresses)
-    identity = identify(view, ruleset.policy)
-    facts = _facts(message, view, identity, body, known, ruleset)
+    search = ScreenedSearch(ruleset.screen)   # one pass over each text for every pattern of the rule set at once
+    identity = identify(view, ruleset.policy, search)
+    facts = _facts(message, view, identity, body, known, ruleset, search)
     hits = [Hit(name, reason, matched, kind) for name, (reason, matched, kind) in facts.items()]
     trace: list[str] = []
     decided = None
@@ -91,7 +93,7 @@ def _rule_chain(message: Message, mailbox: str, ruleset: RuleSet, known: Known) 
         complainant_name=identity.name, complainant_email=identity.email,
         anonymous=identity.anonymous, third_party=identity.third_party,
         redirected_to=decided.to if decided.action is Action.REDIRECT else None,
-        missing=tuple(still_missing(missing_items(view, ruleset.policy), view.forwarded)), review=review,
+        missing=tuple(still_missing(missing_items(view, ruleset.policy, search), view.forwarded)), review=review,
         signpost=decided.signpost, signpost_to=decided.signpost_to, needs=decided.needs,
         explanation=decided.explanation, template=decided.template, forwarded_by=forwarded_by, trace=tuple(trace),
         grounds=grounds, mailbox=mailbox, flags=_doubts(identity, grounds),
@@ -106,7 +108,7 @@ def _doubts(identity: Identity, grounds: tuple[Hit, ...]) -> tuple[str, ...]:
 
 
 def _facts(message: Message, view: ComplaintView, identity: Identity, body: Body, known: Known,
-           ruleset: RuleSet) -> dict[str, tuple[str, str, str]]:
+           ruleset: RuleSet, search: ScreenedSearch) -> dict[str, tuple[str, str, str]]:
     """Every fact and signal that holds: name -> (reason, matched text, kind)."""
     facts: dict[str, tuple[str, str, str]] = {}
     automatic = message.automatic.reasons()
@@ -134,7 +136,7 @@ def _facts(message: Message, view: ComplaintView, identity: Identity, body: Body
     if body.requires_named_complainant:
         facts["named-complainant-required"] = (f"{body.name} cannot deal with anonymous complaints", "", "fact")
     for name, signal in ruleset.signals.items():
-        matched = signal.match(view)
+        matched = signal.match(view, search)
         if matched is not None:
             facts[name] = (signal.description or name, matched, "signal")
     return facts

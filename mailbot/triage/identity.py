@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mailbot import patterns
 from mailbot.triage.person_names import person_name, with_surname_from_address
 from mailbot.triage.policy import Policy
+from mailbot.triage.rule_patterns import ScreenedSearch
 from mailbot.triage.view import ComplaintView
 
 _CLOSING = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm |many )?(regards|thanks)|thank you|"
@@ -113,8 +114,12 @@ def _neighbours(lines: list[str]) -> tuple[list[str], list[str]]:
     return previous, following
 
 
-def identify(view: ComplaintView, policy: Policy) -> Identity:
-    """Decide the complainant's name, anonymity and third-party status from the complaint itself."""
+def identify(view: ComplaintView, policy: Policy, search: ScreenedSearch | None = None) -> Identity:
+    """Decide the complainant's name, anonymity and third-party status from the complaint itself.
+
+    `search` runs the policy's patterns (a rule set's screen rules most of them out at once).
+    """
+    search = search or ScreenedSearch(None)
     evidence = []
     name = person_name(view.display_name, policy)
     if name:
@@ -132,21 +137,21 @@ def identify(view: ComplaintView, policy: Policy) -> Identity:
             else:
                 shown = repr(view.display_name) if view.display_name else "none"
                 evidence.append(f"no person's name: display name {shown}, no signed name")
-    wish = _first(policy.wishes_anonymity, view.full_text)
+    wish = _first(policy.wishes_anonymity, view.full_text, search)
     if wish:
         evidence.append(f"asks to stay anonymous: {wish!r}")
-    acting = _first(policy.acting_for_another, view.full_text)
+    acting = _first(policy.acting_for_another, view.full_text, search)
     permission = False
     if acting:
         evidence.append(f"writes for someone else: {acting!r}")
-        permission, said = _permission(view, policy)
+        permission, said = _permission(view, policy, search)
         evidence.append(said)
     return Identity(email=view.sender, name=name, anonymous=bool(wish) or not name, third_party=bool(acting),
                     permission_enclosed=permission, evidence=tuple(evidence),
                     name_guessed=bool(name) and "guessed from" in evidence[0])
 
 
-def _permission(view: ComplaintView, policy: Policy) -> tuple[bool, str]:
+def _permission(view: ComplaintView, policy: Policy, search: ScreenedSearch) -> tuple[bool, str]:
     """Whether the writer says the affected person's permission is attached, and attached something.
 
     File names are read as one word: the dots of "SCAN_0001.pdf" would otherwise end the sentence
@@ -157,17 +162,17 @@ def _permission(view: ComplaintView, policy: Policy) -> tuple[bool, str]:
     for filename in files:
         if filename:
             text = text.replace(filename, "the file")
-    enclosed = _first(policy.permission_enclosed, text)
-    withheld = _first(policy.permission_not_enclosed, text)
+    enclosed = _first(policy.permission_enclosed, text, search)
+    withheld = _first(policy.permission_not_enclosed, text, search)
     if enclosed and files and not withheld:
         return True, f"written permission enclosed: {enclosed!r} with {', '.join(files)}"
     return False, ("no written permission enclosed" + (f" ({withheld!r})" if withheld else "")
                    + ("" if files else "; no attachment"))
 
 
-def _first(patterns, text: str) -> str:
+def _first(patterns, text: str, search: ScreenedSearch) -> str:
     for pattern in patterns:
-        found = pattern.search(text)
+        found = search(pattern, text)
         if found:
             return " ".join(found.group(0).split())
     return ""

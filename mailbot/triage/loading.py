@@ -12,7 +12,7 @@ from mailbot.triage.located_yaml import line_of, load_mapping_file
 from mailbot.triage.office_times import closed_days, office_hours
 from mailbot.triage.policy import load_policy
 from mailbot.triage.ruleset import TIMINGS, FACTS, NEEDS, SIGNPOSTS, Body, Forwarder, Rule, RuleSet
-from mailbot.triage.rule_patterns import compile_patterns
+from mailbot.triage.rule_patterns import Screen, compile_patterns
 from mailbot.triage.signals import PLACES, Signal
 from mailbot.workdays import OfficeHours
 
@@ -49,8 +49,9 @@ def load_ruleset(rules_dir: Path, deployment: str) -> RuleSet:
     aliases = _transfer_aliases(path, data.get("transfer_aliases") or {}, bodies, problems)
     if problems:
         raise ConfigError(problems)
+    screen = Screen([*(pattern for signal in signals.values() for pattern in signal.patterns), *policy.patterns()])
     return RuleSet(deployment=deployment, path=path, bodies=bodies, mailboxes=mailboxes, rules=tuple(rules),
-                   signals=signals, forwarders=forwarders, policy=policy, transfer_aliases=aliases)
+                   signals=signals, forwarders=forwarders, policy=policy, transfer_aliases=aliases, screen=screen)
 
 
 def _transfer_aliases(path: Path, data: Any, bodies: dict[str, Body], problems: list[str]) -> dict[str, str]:

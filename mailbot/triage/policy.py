@@ -31,6 +31,11 @@ class Policy:
     what_min_words: int = 25
     forward_cover_note_max_lines: int = 12
 
+    def patterns(self) -> list[RulePattern]:
+        """Every pattern of the policy: its lists and its completeness items."""
+        return [*(pattern for key in _LISTS for pattern in getattr(self, key)),
+                *(pattern for items in self.completeness.values() for pattern in items)]
+
 
 _LISTS = ("wishes_anonymity", "not_a_person", "sign_off_noise", "acting_for_another", "permission_enclosed",
           "permission_not_enclosed", "review_request", "review_letter")

@@ -47,6 +47,46 @@ class RulePattern:
         return None
 
 
+class Screen:
+    """All of a rule set's signal patterns in one RE2 set: one pass over a text tells which of them can match.
+
+    Most patterns never match most mail; screened, they are never run one by
+    one. The screen is built once per rule set and shared; `ScreenedSearch`
+    keeps what one evaluation has screened.
+    """
+
+    def __init__(self, members: list[RulePattern]):
+        unique = list({id(member): member for member in members}.values())
+        self._slots = {id(member): slot for slot, member in enumerate(unique)}
+        self._members = unique                 # kept alive: the slots are keyed by identity
+        self._set = patterns.PatternSet([member.compiled for member in unique])
+
+    def slot(self, member: RulePattern) -> int | None:
+        return self._slots.get(id(member))
+
+    def matching(self, text: str) -> frozenset[int]:
+        return self._set.matching(text)
+
+
+class ScreenedSearch:
+    """One evaluation's searches: each text is screened once, and only patterns the screen allows are run."""
+
+    def __init__(self, screen: Screen | None):
+        self._screen = screen
+        self._screened: dict[str, frozenset[int]] = {}
+
+    def __call__(self, member: RulePattern, haystack: str):
+        """`member.search(haystack)`, or None at once when the screen says it matches nowhere in `haystack`."""
+        slot = self._screen.slot(member) if self._screen is not None else None
+        if slot is not None:
+            possible = self._screened.get(haystack)
+            if possible is None:
+                possible = self._screened[haystack] = self._screen.matching(haystack)
+            if slot not in possible:
+                return None
+        return member.search(haystack)
+
+
 def compile_patterns(entries: Any, *, path: Path | str, line: Any, what: str,
                      problems: list[str]) -> tuple[RulePattern, ...]:
     """Compile a list of patterns (each a string, or `{pattern, not_after}`).

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mailbot.triage.decision import Action
 from mailbot.triage.policy import Policy
+from mailbot.triage.rule_patterns import Screen
 from mailbot.triage.signals import Signal
 from mailbot.workdays import Calendar, OfficeHours
 
@@ -110,6 +111,7 @@ class RuleSet:
     forwarders: tuple[Forwarder, ...] = ()
     policy: Policy = field(default_factory=Policy)
     transfer_aliases: dict[str, str] = field(default_factory=dict)   # `#transfer` alias -> body id
+    screen: Screen | None = None        # every signal pattern in one RE2 set (rule_patterns.Screen)
 
     def body_of(self, mailbox: str) -> Body:
         return self.bodies[self.mailboxes[mailbox]]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mailbot.triage.rule_patterns import RulePattern
 
@@ -26,24 +28,33 @@ class Signal:
     unless: tuple[RulePattern, ...] = ()
     form_fields: tuple[str, ...] = ()   # IOPC-form labels whose answers are also read (lower-case)
 
-    def match(self, view) -> str | None:
-        """The first matched text in `view` (a ComplaintView), or None."""
+    def match(self, view, search: Callable[[RulePattern, str], Any] | None = None) -> str | None:
+        """The first matched text in `view` (a ComplaintView), or None.
+
+        `search(pattern, text)` runs one pattern (a `ScreenedSearch` skips those its screen rules out);
+        by default each pattern searches for itself.
+        """
+        search = search or _unscreened
         for place in self.places:
-            found = self._search(view.place(place))
+            found = self._search(view.place(place), search)
             if found is not None:
                 return found
         for label in self.form_fields:
-            found = self._search(view.form_field(label))
+            found = self._search(view.form_field(label), search)
             if found is not None:
                 return found
         return None
 
-    def _search(self, haystack: str) -> str | None:
+    def _search(self, haystack: str, search) -> str | None:
         if not haystack:
             return None
         for pattern in self.patterns:
-            hit = pattern.search(haystack)
+            hit = search(pattern, haystack)
             if hit and not any(guard.search(haystack) for guard in self.unless):
                 return " ".join(hit.group(0).split())
         return None
 
+
+
+def _unscreened(pattern: RulePattern, haystack: str):
+    return pattern.search(haystack)
