@@ -115,10 +115,11 @@ def describe_login_refusal(provider: str, server_text: str, *, protocol: str = "
     text = server_text.lower()
     protocol = protocol or ("smtp" if text[:3].isdigit() or "5.7." in text else "imap")
     if provider == "microsoft" and "5.7.139" in text:
-        return ("Exchange Online refused SMTP AUTH: it is off for the organisation or the mailbox, or Security "
-                "defaults block it; turn it on for this mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled "
-                "$false)")
-    words = LOGIN_REFUSALS.get((provider, protocol))
+        words = ("Exchange Online refused SMTP AUTH: it is off for the organisation or the mailbox, or Security "
+                 "defaults block it; turn it on for this mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled "
+                 "$false)")
+    else:
+        words = LOGIN_REFUSALS.get((provider, protocol))
     if words is None:
         words = ("the token was refused: check that the token command gives a token for this user with the IMAP "
                  "and SMTP scopes of the mail provider")

@@ -63,6 +63,7 @@ class IdentityProvider:
     pending_codes: dict[str, str] = field(default_factory=dict)   # authorization code -> PKCE challenge
     approved_device_codes: set[str] = field(default_factory=set)
     refusals: list[tuple[int, dict]] = field(default_factory=list)
+    signs_in_after_polls: int | None = None    # device code: the person finishes after this many polls
     port: int = 0
 
     # -- telling it what to do --
@@ -126,7 +127,12 @@ class IdentityProvider:
                 return 200, self._tokens(refresh_token=self.new_refresh_token())
             return 200, self._tokens()
         if grant == "urn:ietf:params:oauth:grant-type:device_code":
-            if form.get("device_code", "").removeprefix("device-") not in self.approved_device_codes:
+            user_code = form.get("device_code", "").removeprefix("device-")
+            if self.signs_in_after_polls is not None:
+                self.signs_in_after_polls -= 1
+                if self.signs_in_after_polls <= 0:
+                    self.approve_device_code(user_code)
+            if user_code not in self.approved_device_codes:
                 return 400, {"error": "authorization_pending", "error_description": "AADSTS70016: pending"}
             return 200, self._tokens(refresh_token=self.new_refresh_token(), id_token=_id_token("alex@contoso.test"))
         if grant == "authorization_code":
