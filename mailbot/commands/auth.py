@@ -14,7 +14,7 @@ from mailbot.config_paths import find_config
 from mailbot.errors import ConfigError
 from mailbot.oauth import google_login, microsoft
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.http import TimedSession
+from mailbot.oauth.session import TimedSession
 from mailbot.settings import OAuthSettings, Settings
 
 LOGIN_TIMEOUT = 30.0         # each request to the sign-in service; the person has the code's lifetime (15 min)

@@ -25,7 +25,7 @@ from mailbot.oauth.cache import CacheKey, TokenCache
 from mailbot.oauth.command import command_token
 from mailbot.oauth.diagnosis import describe_login_refusal
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.http import TimedSession
+from mailbot.oauth.session import TimedSession
 from mailbot.settings import OAuthSettings
 
 __all__ = ["access_token", "command_token", "describe_login_refusal", "forget_token", "TokenError"]
@@ -63,14 +63,23 @@ def forget_token(oauth: OAuthSettings, *, user: str, cache: TokenCache | None = 
 
 
 def cache_key(oauth: OAuthSettings, user: str) -> CacheKey:
-    """Tokens are shared only where provider, tenant, client, user and scope all agree."""
-    scopes = {"microsoft": microsoft.APP_SCOPES if oauth.flow == "app" else microsoft.DELEGATED_SCOPES,
-              "google": (google.SCOPE,)}[oauth.provider] if oauth.provider in ("microsoft", "google") else ()
+    """Tokens are shared only where provider, tenant, client, user and scope all agree.
+
+    An app-only Microsoft token serves every mailbox the app may open, so its
+    key names no user; a delegated token is the one saved sign-in's.
+    """
+    if oauth.provider == "microsoft":
+        scopes = microsoft.APP_SCOPES if oauth.flow == "app" else microsoft.DELEGATED_SCOPES
+    else:
+        scopes = (google.SCOPE,)
     client = oauth.client_id or str(oauth.service_account_file or "")
-    # An app-only Microsoft token serves every mailbox the app may open; the others are one user's.
-    who = "" if (oauth.provider, oauth.flow) == ("microsoft", "app") else user.lower()
-    store = str(oauth.token_store or "")
-    return CacheKey(oauth.provider, oauth.tenant_id or oauth.authority, client, f"{who}|{store}", " ".join(scopes))
+    if (oauth.provider, oauth.flow) == ("microsoft", "app"):
+        who = ""
+    elif oauth.flow == "delegated":
+        who = str(oauth.token_store or "")
+    else:
+        who = user.lower()
+    return CacheKey(oauth.provider, oauth.tenant_id or oauth.authority, client, who, " ".join(scopes))
 
 
 def _issue(oauth: OAuthSettings, *, user: str, place: str, http: requests.Session):

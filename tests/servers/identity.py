@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from mailbot.oauth.http import TimedSession
+from mailbot.oauth.session import TimedSession
 
 REAL_HOSTS = ("https://login.microsoftonline.com", "https://oauth2.googleapis.com")
 MICROSOFT = "https://login.microsoftonline.com"
