@@ -173,3 +173,30 @@ def test_an_unreachable_login_host_says_so(cache, secret_env):
 def secret_env_none():
     from mailbot.settings import Secret
     return Secret()
+
+
+def test_two_threads_refreshing_one_rotating_token_at_once_both_get_a_token(idp, tmp_path):
+    """GIVEN one saved refresh token that every use retires WHEN the IMAP and the SMTP login ask at the same
+    instant (no token cached) THEN the second refresh reads what the first saved, and neither is refused."""
+    import threading
+    from mailbot.oauth.cache import TokenCache
+    store = tmp_path / "complaints.json"
+    save_grant(store, Grant("microsoft", idp.client_id, idp.new_refresh_token()))
+    oauth = microsoft_delegated(idp, store)
+    start, got, refused = threading.Barrier(2), [], []
+
+    def login() -> None:
+        start.wait(timeout=5)
+        try:
+            got.append(token_for(oauth, idp, TokenCache()))
+        except TokenError as error:
+            refused.append(error)
+
+    threads = [threading.Thread(target=login) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not refused and len(set(got)) == 2
+    assert read_grant(store).refresh_token == idp.issued_refresh_tokens[-1] in idp.live_refresh_tokens
