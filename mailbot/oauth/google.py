@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timezone
 from pathlib import Path
@@ -17,10 +16,8 @@ from mailbot.errors import ConfigError
 from mailbot.oauth.cache import Issued
 from mailbot.oauth.diagnosis import diagnose, first_line
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.token_store import locked, read_grant, save_grant
+from mailbot.oauth.token_store import keep_rotated, locked, read_grant
 from mailbot.settings import OAuthSettings
-
-log = logging.getLogger("mailbot.oauth")
 
 SCOPE = "https://mail.google.com/"          # the only scope Gmail accepts for IMAP and SMTP
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -49,14 +46,12 @@ def delegated_token(oauth: OAuthSettings, *, place: str, http: requests.Session)
     if store is None:
         raise TokenError(f"{place}: oauth_flow delegated needs token_store (where the sign-in is kept)")
     with locked(store):
-        grant = read_grant(store)
+        grant = read_grant(store, client_id=oauth.client_id)
         consent = user_credentials.Credentials(
             token=None, refresh_token=grant.refresh_token, token_uri=TOKEN_URI, client_id=oauth.client_id,
             client_secret=client_secret(oauth, place), scopes=[SCOPE])
         issued = _refreshed(consent, oauth, place=place, http=http)
-        if consent.refresh_token and consent.refresh_token != grant.refresh_token:
-            save_grant(store, grant.rotated(consent.refresh_token))
-            log.info("%s: the refresh token rotated; the new one is saved in %s", place, store)
+        keep_rotated(store, grant, consent.refresh_token, place=place)
     return issued
 
 

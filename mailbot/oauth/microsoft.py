@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import msal
@@ -13,10 +12,8 @@ from mailbot.oauth.cache import Issued
 from mailbot.oauth.certificate import certificate_credential, thumbprint
 from mailbot.oauth.diagnosis import aadsts_code, diagnose, first_line
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.token_store import Grant, locked, read_grant, save_grant
+from mailbot.oauth.token_store import Grant, keep_rotated, locked, read_grant, save_grant
 from mailbot.settings import OAuthSettings
-
-log = logging.getLogger("mailbot.oauth")
 
 LOGIN_HOST = "https://login.microsoftonline.com"
 APP_SCOPES = ("https://outlook.office365.com/.default",)
@@ -44,18 +41,11 @@ def delegated_token(oauth: OAuthSettings, *, place: str, http: requests.Session)
     """A token from the saved refresh token; a rotated refresh token is saved before the access token is returned."""
     store = _store(oauth, place)
     with locked(store):
-        grant = read_grant(store)
-        if grant.client_id != oauth.client_id:
-            raise TokenError(f"{place}: token_store {store} holds a sign-in for another app ({grant.client_id})",
-                             diagnosis=f"{store} was made for client_id {grant.client_id}, not {oauth.client_id}: "
-                                       "run `mailbot auth login` again")
+        grant = read_grant(store, client_id=oauth.client_id)
         app = _application(oauth, place=place, http=http, confidential=False)
         result = _call(lambda: app.acquire_token_by_refresh_token(grant.refresh_token, scopes=list(DELEGATED_SCOPES)),
                        oauth, place=place)
-        rotated = result.get("refresh_token")
-        if rotated and rotated != grant.refresh_token:
-            save_grant(store, grant.rotated(rotated))
-            log.info("%s: the refresh token rotated; the new one is saved in %s", place, store)
+        keep_rotated(store, grant, result.get("refresh_token"), place=place)
     return Issued(result["access_token"], float(result.get("expires_in", 3600)))
 
 

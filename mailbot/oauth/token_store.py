@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from mailbot.oauth.errors import TokenError
 
+log = logging.getLogger("mailbot.oauth")
 _thread_locks: dict[Path, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -38,11 +40,11 @@ class Grant:
         return replace(self, refresh_token=refresh_token)
 
 
-def read_grant(path: Path) -> Grant:
-    """The grant saved at `path`; TokenError saying to run `mailbot auth login` when there is none."""
+def read_grant(path: Path, *, client_id: str = "") -> Grant:
+    """The grant saved at `path` (for `client_id`, when given); TokenError saying to run `mailbot auth login`."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Grant(**{key: str(data.get(key, "")) for key in Grant.__dataclass_fields__})
+        grant = Grant(**{key: str(data.get(key, "")) for key in Grant.__dataclass_fields__})
     except FileNotFoundError:
         raise TokenError(f"token_store {path} does not exist",
                          diagnosis=f"no sign-in is saved in {path} yet: run `mailbot auth login` for this mailbox "
@@ -53,6 +55,18 @@ def read_grant(path: Path) -> Grant:
     except (ValueError, TypeError):
         raise TokenError(f"token_store {path} is not a saved sign-in",
                          diagnosis=f"{path} is damaged: run `mailbot auth login` again") from None
+    if client_id and grant.client_id != client_id:
+        raise TokenError(f"token_store {path} holds a sign-in for another app ({grant.client_id})",
+                         diagnosis=f"{path} was made for client_id {grant.client_id}, not {client_id}: "
+                                   "run `mailbot auth login` again")
+    return grant
+
+
+def keep_rotated(path: Path, grant: Grant, refresh_token: str | None, *, place: str) -> None:
+    """Save `refresh_token` when the provider issued a new one: before anyone uses the access token it came with."""
+    if refresh_token and refresh_token != grant.refresh_token:
+        save_grant(path, grant.rotated(refresh_token))
+        log.info("%s: the refresh token rotated; the new one is saved in %s", place, path)
 
 
 def save_grant(path: Path, grant: Grant) -> None:

@@ -200,3 +200,13 @@ def test_two_threads_refreshing_one_rotating_token_at_once_both_get_a_token(idp,
 
     assert not refused and len(set(got)) == 2
     assert read_grant(store).refresh_token == idp.issued_refresh_tokens[-1] in idp.live_refresh_tokens
+
+
+def test_a_store_made_for_another_app_is_not_used(idp, cache, tmp_path):
+    store = tmp_path / "complaints.json"
+    save_grant(store, Grant("microsoft", "another-client", idp.new_refresh_token()))
+
+    with pytest.raises(TokenError) as refused:
+        token_for(microsoft_delegated(idp, store), idp, cache)
+
+    assert "another-client" in refused.value.diagnosis and idp.requests == []

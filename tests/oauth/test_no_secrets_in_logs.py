@@ -38,8 +38,10 @@ def test_a_day_of_token_traffic_logs_no_secret_and_no_token(idp, cache, secret_e
     idp.refuse("invalid_grant", "AADSTS700082: The refresh token has expired due to inactivity.")
     attempt(microsoft_delegated(idp, store))
     attempt(OAuthSettings(provider="google", flow="app", service_account_file=service_account_file(tmp_path, rsa_key())))
+    gmail = tmp_path / "gmail.json"
+    save_grant(gmail, Grant("google", "g", idp.new_refresh_token()))
     attempt(OAuthSettings(provider="google", flow="delegated", client_id="g", client_secret=secret_env,
-                          token_store=store))
+                          token_store=gmail))
     said.extend(repr(value) for value in (microsoft_app(idp, secret_env), Grant("google", "g", "rt-in-a-repr"), cache))
 
     secrets = [idp.client_secret, *idp.issued_access_tokens, *idp.issued_refresh_tokens, "rt-in-a-repr"]
