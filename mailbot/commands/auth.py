@@ -12,13 +12,17 @@ from mailbot.commands.options import EXIT_CONFIG, EXIT_UNREACHABLE, config_optio
 from mailbot.config import load_settings
 from mailbot.config_paths import find_config
 from mailbot.errors import ConfigError
-from mailbot.oauth import google_login, microsoft
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.session import TimedSession
 from mailbot.settings import OAuthSettings, Settings
 
 LOGIN_TIMEOUT = 30.0         # each request to the sign-in service; the person has the code's lifetime (15 min)
-session_for_login: Callable[[float], object] = TimedSession    # tests point it at a loopback provider
+
+
+def session_for_login(timeout: float):
+    """The HTTP session the sign-in goes through (tests point it at a loopback provider)."""
+    from mailbot.oauth.session import TimedSession    # requests is loaded only for a sign-in, not by every command
+
+    return TimedSession(timeout)
 
 
 @click.group()
@@ -89,6 +93,8 @@ def chosen_login(settings: Settings, *, mailbox_name: str | None, smtp: bool) ->
 
 def sign_in(oauth: OAuthSettings, *, user: str, place: str, http, port: int, echo: Callable[[str], None]):
     """Run the provider's sign-in, telling the person what to do through `echo`; the grant saved."""
+    from mailbot.oauth import google_login, microsoft    # msal and google-auth: loaded for a sign-in only
+
     if oauth.provider == "microsoft":
         flow = microsoft.start_device_login(oauth, place=place, http=http)
         echo(flow["message"])

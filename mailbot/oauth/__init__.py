@@ -18,15 +18,21 @@ plain words what an administrator should do (diagnosis.py).
 
 from __future__ import annotations
 
-import requests
+from typing import TYPE_CHECKING
 
-from mailbot.oauth import google, microsoft
+from mailbot.oauth import scopes
 from mailbot.oauth.cache import CacheKey, TokenCache
 from mailbot.oauth.command import command_token
 from mailbot.oauth.diagnosis import describe_login_refusal
 from mailbot.oauth.errors import TokenError
-from mailbot.oauth.session import TimedSession
 from mailbot.settings import OAuthSettings
+
+if TYPE_CHECKING:
+    import requests
+
+# msal, google-auth, requests and cryptography cost about 20 MB of memory: they
+# are imported when a Microsoft or Google token is first asked for, never
+# by a daemon whose mailboxes log in with passwords or a token command.
 
 __all__ = ["access_token", "command_token", "describe_login_refusal", "forget_token", "TokenError"]
 
@@ -47,6 +53,8 @@ def access_token(oauth: OAuthSettings, *, user: str, place: str, timeout: float,
     token = cache.get(key)
     if token is not None:
         return token
+    from mailbot.oauth.session import TimedSession
+
     session = http or TimedSession(timeout)
     try:
         issued = _issue(oauth, user=user, place=place, http=session)
@@ -69,9 +77,9 @@ def cache_key(oauth: OAuthSettings, user: str) -> CacheKey:
     key names no user; a delegated token is the one saved sign-in's.
     """
     if oauth.provider == "microsoft":
-        scopes = microsoft.APP_SCOPES if oauth.flow == "app" else microsoft.DELEGATED_SCOPES
+        asked = scopes.MICROSOFT_APP if oauth.flow == "app" else scopes.MICROSOFT_DELEGATED
     else:
-        scopes = (google.SCOPE,)
+        asked = (scopes.GOOGLE,)
     client = oauth.client_id or str(oauth.service_account_file or "")
     if (oauth.provider, oauth.flow) == ("microsoft", "app"):
         who = ""
@@ -79,13 +87,15 @@ def cache_key(oauth: OAuthSettings, user: str) -> CacheKey:
         who = str(oauth.token_store or "")
     else:
         who = user.lower()
-    return CacheKey(oauth.provider, oauth.tenant_id or oauth.authority, client, who, " ".join(scopes))
+    return CacheKey(oauth.provider, oauth.tenant_id or oauth.authority, client, who, " ".join(asked))
 
 
 def _issue(oauth: OAuthSettings, *, user: str, place: str, http: requests.Session):
     if oauth.provider not in ("microsoft", "google") or oauth.flow not in ("app", "delegated"):
         raise TokenError(f"{place}: oauth_provider {oauth.provider!r} with oauth_flow {oauth.flow!r} is not known",
                          diagnosis="oauth_provider must be microsoft, google or command; oauth_flow app or delegated")
+    from mailbot.oauth import google, microsoft
+
     if oauth.provider == "microsoft":
         if oauth.flow == "app":
             return microsoft.app_token(oauth, place=place, http=http)

@@ -13,13 +13,14 @@ from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
 from mailbot.errors import ConfigError
+from mailbot.oauth import scopes
 from mailbot.oauth.cache import Issued
 from mailbot.oauth.diagnosis import diagnose, first_line
 from mailbot.oauth.errors import TokenError
 from mailbot.oauth.token_store import keep_rotated, locked, read_grant
 from mailbot.settings import OAuthSettings
 
-SCOPE = "https://mail.google.com/"          # the only scope Gmail accepts for IMAP and SMTP
+SCOPE = scopes.GOOGLE
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 

@@ -8,6 +8,7 @@ import msal
 import requests
 
 from mailbot.errors import ConfigError
+from mailbot.oauth import scopes
 from mailbot.oauth.cache import Issued
 from mailbot.oauth.certificate import certificate_credential, thumbprint
 from mailbot.oauth.diagnosis import aadsts_code, diagnose, first_line
@@ -16,10 +17,8 @@ from mailbot.oauth.token_store import Grant, keep_rotated, locked, read_grant, s
 from mailbot.settings import OAuthSettings
 
 LOGIN_HOST = "https://login.microsoftonline.com"
-APP_SCOPES = ("https://outlook.office365.com/.default",)
-# msal adds offline_access (and openid, profile) itself, and refuses to be given them.
-DELEGATED_SCOPES = ("https://outlook.office365.com/IMAP.AccessAsUser.All",
-                    "https://outlook.office365.com/SMTP.Send")
+APP_SCOPES = scopes.MICROSOFT_APP
+DELEGATED_SCOPES = scopes.MICROSOFT_DELEGATED
 
 
 def authority_url(oauth: OAuthSettings) -> str:
