@@ -66,3 +66,13 @@ def test_an_unknown_provider_says_which_are_known():
 def test_a_refused_login_is_put_in_words(provider, server_text, words):
     said = describe_login_refusal(provider, server_text)
     assert words in said and server_text.splitlines()[0][:40] in said
+
+
+def test_the_providers_libraries_are_not_loaded_by_a_daemon_that_does_not_use_them():
+    """msal, google-auth, requests and cryptography cost about 20 MB: the heavy-mail pass's memory limit has no room."""
+    import subprocess
+    heavy = ("msal", "google.auth", "requests", "cryptography")
+    probe = ("import sys, mailbot.cli, mailbot.intake.imap_connect, mailbot.oauth; "
+             f"print([name for name in {heavy!r} if name in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
