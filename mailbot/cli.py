@@ -10,7 +10,7 @@ import click
 from mailbot.app import load_app, template_problems
 from mailbot.clock import Clock
 from mailbot.process_memory import return_large_buffers_to_the_system
-from mailbot.commands import cases, check, demo, outbox, quarantine, triage
+from mailbot.commands import auth, cases, check, demo, outbox, quarantine, triage
 from mailbot.errors import ConfigError
 from mailbot.commands.options import config_option, now_option, reports_config_errors
 
@@ -91,3 +91,4 @@ main.add_command(cases.cases)
 main.add_command(quarantine.quarantine)
 main.add_command(outbox.outbox)
 main.add_command(demo.demo)
+main.add_command(auth.auth)

@@ -84,6 +84,7 @@ class ImapSettings:
     password: Secret = field(default_factory=Secret)
     auth: str = "password"           # password | oauth2
     token_command: tuple[str, ...] = ()
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)   # where the token comes from (auth = "oauth2")
     timeout: float = 30.0
     batch_size: int = 100
     ca_file: Path | None = None      # a private CA to trust (TLS modes), else the system's
@@ -98,6 +99,7 @@ class SmtpSettings:
     tls: str = "starttls"
     username: str = ""
     password: Secret = field(default_factory=Secret)
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)   # where the token comes from (auth = "oauth2")
     timeout: float = 30.0
     ca_file: Path | None = None
     transport: str = "smtp"          # smtp | directory
