@@ -90,7 +90,7 @@ def _complaint(have: set[str], words: list[str]) -> str | None:
     if have & {"outcome", "outcomes", "resolution", "remedy"} or ("like" in have and "happen" in have):
         return "what would you like to happen"
     if have & {"happened", "description", "describe", "summary", "account", "details", "complaint"} and \
-            not have & {"about", "subject", "contact"}:
+            not have & {"about", "subject", "contact"} and not ("details" in have and have & {"your", "personal"}):
         return "what happened"
     if have & {"about", "subject", "complained", "who"}:
         return "who is your complaint about"

@@ -85,7 +85,7 @@ def _find(mime, *, subject, text, mailbot_kind, read_attached, defects, writer) 
     inline = find_inline_forward(text)
     if inline is not None:
         markers = _markers(subject, inline.cover_note, mailbot_kind)
-        if markers.found or any(block.layout == "gmail" for block in inline.chain):
+        if (markers.found or any(block.layout == "gmail" for block in inline.chain)) and not _quotes_a_machine(inline):
             return _from_inline(inline, markers)
     form = read_iopc_form(text, subject=subject)
     if form is not None:
@@ -96,9 +96,25 @@ def _find(mime, *, subject, text, mailbot_kind, read_attached, defects, writer) 
                                read_attached=read_attached, defects=defects)
         if found is not None:
             return found
-    if inline is not None and not _own_correspondence(inline, writer):
+    if inline is not None and not _own_correspondence(inline, writer) and not _quotes_a_machine(inline):
         return _from_inline(inline, _markers(subject, inline.cover_note, mailbot_kind))
     return None
+
+
+# Addresses that send automatic confirmations: mail from them, passed on, is nobody's complaint.
+_MACHINE_SENDERS = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", "mailer-daemon",
+                    "postmaster", "notifications", "auto-confirm", "autoreply", "auto-reply")
+
+
+def _quotes_a_machine(inline: InlineForward) -> bool:
+    """Whether the passed-on mail is an automatic one ("Your report has been received"), not a form a person filled in.
+
+    A person forwarding a confirmation they were sent writes for themselves;
+    the IOPC's form mail, also from a no-reply address, carries a person's complaint and is read as one.
+    """
+    _, sender = written_address(inline.chain[-1].header("From"))
+    local = sender.split("@", 1)[0]
+    return any(local.startswith(word) for word in _MACHINE_SENDERS) and read_iopc_form(inline.text, subject="") is None
 
 
 def _own_correspondence(inline: InlineForward, writer: tuple[str, str]) -> bool:

@@ -22,9 +22,14 @@ from mailbot.parse.written_address import written_address
 
 # The form mail's own sentence: "submitted using the online complaint form", "completed the IOPC online
 # complaint form"; linear: each quantifier is over spaces between literal words
-_INTRO = re.compile(r"online\s+complaint\s+form", re.IGNORECASE)
-# "Label: answer", and a question as label: "Who is your complaint about? The Chief Constable"
-_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z0-9 ,'’/()-]*?)\s*(?:\?\s*:?|:)(?:\s+(.*)|)$")   # cubic with `re`
+_INTRO = re.compile(r"online\s+complaint\s+form|iopc\s+online\s+(?:complaint\s+)?form|"
+                    r"(?:submitted|made|sent|completed)\s+online\s+(?:via|through|on|using)\s+the\s+iopc", re.IGNORECASE)
+# "Label: answer", "Label ....... answer" (dotted leaders), "Label<TAB>answer" (an HTML table's cells),
+# and a question as label: "Who is your complaint about? The Chief Constable"
+_LABELLED = patterns.compile(r"^\s*([A-Za-z][A-Za-z0-9 ,'’/()-]*?)\s*(?:\?\s*:?|:|\.{3,}|\t)(?:\s*(.*)|)$")   # cubic with `re`
+# A numbered section whose heading is a question of the form: "SECTION 3 - WHAT HAPPENED"
+_SECTION = patterns.compile(r"^\s*(?:section|part|step)\s+\d{1,2}\s*[-–:.]\s*([A-Za-z][A-Za-z ,'’/()-]{0,80}?)\s*\??\s*()$",
+                            ignore_case=True)
 # A row of a table the form lays its answers out in: "| Surname | Oyelowo |"
 _TABLE_ROW = patterns.compile(r"^\s*\|\s*([A-Za-z][A-Za-z0-9 ,'’/()?-]{0,60}?)\s*\|\s*([^|]*?)\s*\|?\s*$")
 # Section headings: "ABOUT YOU", "== Your details =="
@@ -75,7 +80,7 @@ def _fields(text: str) -> list[tuple[str, str, str]]:
     current: list[str] | None = None
     blank_ends_current = True
     for line in text.splitlines():
-        labelled = _LABELLED.match(line) or _TABLE_ROW.match(line)
+        labelled = _SECTION.match(line) or _LABELLED.match(line) or _TABLE_ROW.match(line)
         question = meaning(labelled.group(1)) if labelled else None
         if labelled and not question and blank_ends_current:
             current = None   # a field of the form we do not read ("Town: Ely") ends a short answer

@@ -6,7 +6,7 @@ an element or between two; inline elements (`<b>`, `<span>`, `<a>`) add
 nothing of their own, so `<b>Von:</b> "Martin"` keeps its space and
 `5a<span>H</span>w5` stays one word; block elements (`<p>`, `<div>`,
 `<li>`, `<tr>`) start a new line, paragraphs and headings leave a blank
-line; table cells side by side are a space apart; `<pre>` keeps its white
+line; table cells side by side are a tab apart (where one cell ends stays known: a form's label and answer); `<pre>` keeps its white
 space. What a browser never shows (the head, scripts, styles, elements
 marked `hidden` or `display: none`) is left out. (html-text, used before,
 guessed spaces from punctuation instead: `Von:"Martin"`, `5a H w5`.)
@@ -73,6 +73,7 @@ class _TextWriter:
         self.chunks: list[str] = []
         self.breaks_owed = 0      # line breaks before the next text (block boundaries)
         self.space_owed = False   # collapsed white space before the next text
+        self.cell_owed = False    # a table cell ended: a tab before the next text on the line
         self.line_started = False
         self.trailing_breaks = 0  # line breaks at the end of the text so far
         self.pre_depth = 0
@@ -96,7 +97,7 @@ class _TextWriter:
     def close(self, tag: str) -> None:
         tag = tag.lower()
         if tag in _CELLS:
-            self.space_owed = True
+            self.cell_owed = True
         elif tag != "br":
             self._block(tag)
         if tag == "pre":
@@ -134,17 +135,19 @@ class _TextWriter:
 
     def _owe_breaks(self, count: int) -> None:
         self.breaks_owed = max(self.breaks_owed, count)
-        self.space_owed = False
+        self.space_owed = self.cell_owed = False
 
     def _write(self, words: str) -> None:
         if self.breaks_owed:
             self._flush_breaks()
+        elif self.cell_owed and self.line_started:
+            self.chunks.append("\t")
         elif self.space_owed and self.line_started:
             self.chunks.append(" ")
         self.chunks.append(words)
         self.line_started = True
         self.trailing_breaks = 0
-        self.space_owed = False
+        self.space_owed = self.cell_owed = False
 
     def _flush_breaks(self) -> None:
         """Write the line breaks owed, counting those a <br> already wrote; none before the first text."""

@@ -10,12 +10,12 @@ from mailbot.triage.policy import Policy
 from mailbot.triage.rule_patterns import ScreenedSearch
 from mailbot.triage.view import ComplaintView
 
-_CLOSING = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm |many )?(regards|thanks)|thank you|"
-                            r"best wishes|best|cheers|sincerely|respectfully|with thanks|all the best|take care)\b[\s,.!]*$",
-                            ignore_case=True)
+_CLOSINGS = (r"yours( (sincerely|faithfully|truly|ever))?|(kind |best |warm |many |warmest )?(regards|thanks|wishes)|"
+             r"thank you|best|cheers|sincerely|respectfully|with thanks|all the best|take care|thanks again|"
+             r"thanks in advance|many thanks in advance|with best wishes|with kind regards|regards")
+_CLOSING = patterns.compile(rf"^\s*({_CLOSINGS})\b[\s,.!]*$", ignore_case=True)
 # A closing and a name on one line: "Kind regards, Priya Shah", "Thanks - Tom Wood".
-_CLOSING_THEN_NAME = patterns.compile(r"^\s*(yours (sincerely|faithfully|truly)|(kind |best |warm |many )?(regards|thanks)|"
-                                      r"thank you|best wishes|cheers|sincerely|respectfully)\s*[,.!:\-–]+\s*(?P<name>\S[^\n]{0,80})$",
+_CLOSING_THEN_NAME = patterns.compile(rf"^\s*({_CLOSINGS})\s*[,.!:\-–]+\s*(?P<name>\S[^\n]{{0,80}})$",
                                       ignore_case=True)
 # A signature is near the end: only the last lines are read (quoted replies below it are rarely longer).
 _SIGN_OFF_LINES = 400

@@ -34,3 +34,22 @@ def test_a_label_means_the_question_it_asks(label, question):
                                    "asked me what exactly I thought I was doing there at that time"])
 def test_words_that_are_no_form_label_mean_nothing(words):
     assert meaning(words) is None
+
+
+def test_an_iopc_form_in_an_html_table_and_one_with_dotted_leaders_are_read():
+    from mailbot.parse import parse_message
+
+    table = ("<p>This complaint was made using the IOPC online form.</p><table>"
+             "<tr><td>First name(s)</td><td>Seun</td></tr><tr><td>Last name</td><td>Adebayo</td></tr>"
+             "<tr><td>Email address</td><td>seun@example.co.uk</td></tr><tr><td>Police force</td><td>Cleveland</td></tr>"
+             "<tr><td>Details</td><td>An officer promised to collect the CCTV and never did.</td></tr></table>")
+    dotted = ("POLICE COMPLAINT - SUBMITTED ONLINE VIA THE IOPC WEBSITE\n\nSECTION 1 - YOUR DETAILS\n"
+              "  Forename(s) ....... Seun\n  Surname ........... Adebayo\n  Email ............. seun@example.co.uk\n\n"
+              "SECTION 2 - WHAT HAPPENED\n  An officer promised to collect the CCTV and never did.\n")
+    for content_type, body in (("text/html", table), ("text/plain", dotted)):
+        raw = (f"From: IOPC <no-reply@policeconduct.gov.uk>\nTo: x@example.org\nSubject: Online complaint\n"
+               f"Content-Type: {content_type}; charset=utf-8\n\n{body}").encode()
+        forwarded = parse_message(raw).forwarded
+        assert (forwarded.layout, forwarded.display_name, forwarded.sender) == ("iopc-form", "Seun Adebayo",
+                                                                                 "seun@example.co.uk"), body
+        assert "never did" in forwarded.field("what happened")

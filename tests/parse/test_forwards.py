@@ -349,3 +349,11 @@ def test_arbitrary_text_with_forward_markers(subject, content_type, kind, lines)
     if message is not None and message.forwarded is not None:
         assert message.forwarded.sender == message.forwarded.sender.lower()
         assert message.forwarded.layout in {"iopc-form", "attached-message", "gmail", "outlook"}
+
+
+def test_a_forwarded_automatic_confirmation_is_the_writers_own_mail():
+    raw = plain("Fw: Your report to the police - 0412", "Forwarding the confirmation below. Nobody has rung me.\n\n"
+                "-----Original Message-----\nFrom: Police Online <noreply@online.police.example>\n"
+                "Sent: 16 November 2026 23:48\nTo: jane@example.org\nSubject: Your report\n\n"
+                "Thank you for contacting us. Your report has been received.")
+    assert parse_message(raw).forwarded is None

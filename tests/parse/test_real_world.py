@@ -220,7 +220,7 @@ def test_an_address_ending_in_a_dot_keeps_address_and_name(written, name, addres
         (b"<p>The <b>car</b>, a <i>blue</i> one.</p>", "The car, a blue one."),
         (b"<b>Von:</b>&nbsp;Martin", "Von: Martin"),
         (b"<table><tr><td>Name:</td><td>Jane</td></tr><tr><td>Ref:</td><td>42</td></tr></table>",
-         "Name: Jane\nRef: 42"),
+         "Name:\tJane\nRef:\t42"),
         (b"one<br>two<div>three</div>four", "one\ntwo\nthree\nfour"),
         (b'<p style="display: none">preview text</p><p>Seen.</p><!-- x -->', "Seen."),
         (b"<head><title>Mail</title><style>p {}</style></head><p>Body.</p>", "Body."),

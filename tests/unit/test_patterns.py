@@ -118,7 +118,7 @@ def test_a_constable_is_an_officer_but_the_chief_constable_is_not():
 
 # Each refused construct, where administrators write patterns: (shipped text, broken text, words of the report).
 BROKEN = {
-    "look-behind in a signal": (r"{pattern: '\bconstable\b', not_after: ['chief ']}", r"'(?<!chief )\bconstable\b'",
+    "look-behind in a signal": (r"{pattern: '\bconstables?\b', not_after: ['chief ']}", r"'(?<!chief )\bconstables?\b'",
                                 ["signal about-officer-or-staff: patterns", "look-behind", "use not_after"]),
     "backreference in a policy list": (r"- '\bour\s+client\b'", r"- '\b(\w+) \1\b'",
                                        ["policy.acting_for_another", "backreference", "write the repeated text out"]),
@@ -150,7 +150,7 @@ def test_check_reports_a_refused_rule_pattern(tmp_path):
                       'address = "cambs-pcc@cambs.pnn.police.uk"\nmaildir = "Maildir/cambs-pcc"\n')
     result = CliRunner().invoke(main, ["check", "--config", str(config)], catch_exceptions=False)
     assert result.exit_code == 2
-    assert f"{path}:{line}: signal about-officer-or-staff: patterns: pattern '(?<!chief )\\\\bconstable\\\\b': " \
+    assert f"{path}:{line}: signal about-officer-or-staff: patterns: pattern '(?<!chief )\\\\bconstables?\\\\b': " \
            "look-behind (?<!…) is not supported: use not_after" in result.stderr, result.stderr
 
 

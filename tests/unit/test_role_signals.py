@@ -339,3 +339,36 @@ def test_reporting_an_officer_is_a_complaint():
 ])
 def test_cash_taken_and_serious_injury_go_to_the_force_in_cleveland(body):
     assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("redirect", "cleveland-dse")
+
+
+@pytest.mark.parametrize("body", [
+    "The officer said as he left 'another one crying wolf' and used a racial slur about me.",
+    "They put me in the back of the van with the doors open and made me pull down my trousers and underwear.",
+    "The detective on my case keeps messaging me late at night from his own phone and asked me out for a drink.",
+    "I believe what they did was unlawful and I want it formally investigated.",
+])
+def test_conduct_that_could_justify_discipline_goes_to_the_force_in_cleveland(body):
+    assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("redirect", "cleveland-dse")
+
+
+@pytest.mark.parametrize("body", [
+    "I reported being assaulted outside a bar six weeks ago and the officer in the case has not rung me since.",
+    "Nobody has rung back about my e-bike. This email may be unlawful to read if you are not the addressee.",
+])
+def test_a_crime_the_writer_reported_or_a_disclaimer_is_no_serious_conduct(body):
+    assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("new-case", None)
+
+
+def test_a_courier_fraud_by_a_bogus_detective_is_a_crime_report():
+    body = ("A man rang saying he was Detective Sergeant Lewis and sent a courier for my cash. It was a scam. "
+            "Who do I report it to?")
+    decision = decide(body)
+    assert decision.action is Action.SIGNPOST and decision.signpost == "crime-report", decision.trace
+
+
+@pytest.mark.parametrize("body", [
+    "The Commissioner rang the camera office and had the ticket made to disappear for his son.",
+    "The Deputy Commissioner filled in postal votes for residents with dementia. That is vote rigging.",
+])
+def test_abuse_of_office_by_the_commissioner_goes_to_the_iopc(body):
+    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
