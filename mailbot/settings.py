@@ -83,7 +83,7 @@ class ImapSettings:
     username: str = ""
     password: Secret = field(default_factory=Secret)
     auth: str = "password"           # password | oauth2
-    token_command: tuple[str, ...] = ()
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)   # where the token comes from (auth = "oauth2")
     timeout: float = 30.0
     batch_size: int = 100
     ca_file: Path | None = None      # a private CA to trust (TLS modes), else the system's
@@ -98,6 +98,8 @@ class SmtpSettings:
     tls: str = "starttls"
     username: str = ""
     password: Secret = field(default_factory=Secret)
+    auth: str = "password"           # password (AUTH when a username is given) | oauth2 (XOAUTH2 / OAUTHBEARER)
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)
     timeout: float = 30.0
     ca_file: Path | None = None
     transport: str = "smtp"          # smtp | directory

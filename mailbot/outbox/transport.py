@@ -28,7 +28,9 @@ from typing import Protocol
 
 from mailbot.errors import ConfigError, PermanentSendError, SendError, TransientSendError
 from mailbot.outbox.directory import DirectoryTransport
+from mailbot.oauth import TokenError
 from mailbot.outbox.envelope import Refused, describe_refused, refused_before_sending, writable
+from mailbot.outbox.smtp_login import log_in
 from mailbot.settings import SmtpSettings
 
 __all__ = ["DirectoryTransport", "Refused", "SmtpTransport", "Transport", "make_transport", "retry_delay"]
@@ -100,7 +102,7 @@ class SmtpTransport:
             return
         settings = self.settings
         where = f"{settings.host}:{settings.port}"
-        password = settings.password.read() if settings.username else None  # ConfigError when unset
+        password = settings.password.read() if settings.username and settings.auth == "password" else None
         client: smtplib.SMTP | None = None
         try:
             if settings.tls == "ssl":
@@ -112,12 +114,15 @@ class SmtpTransport:
                 if settings.tls == "starttls":
                     client.starttls(context=self._tls_context())
             client.ehlo_or_helo_if_needed()
-            if settings.username and password:
-                client.login(settings.username, password)
+            log_in(client, settings, password=password, where=where)
+        except TokenError as error:   # its diagnosis stays on the cause, for the alert and `check --connect`
+            _close_quietly(client)
+            raise TransientSendError(str(error)) from error
         except smtplib.SMTPAuthenticationError as error:
             _close_quietly(client)
-            raise TransientSendError(f"SMTP {where}: login as {settings.username} refused "
-                                     f"({error.smtp_code} {_text(error.smtp_error)})") from error
+            what = (f"the server refused the OAuth2 token for {settings.username}" if settings.auth == "oauth2"
+                    else f"login as {settings.username} refused")
+            raise TransientSendError(f"SMTP {where}: {what} ({error.smtp_code} {_text(error.smtp_error)})") from error
         except smtplib.SMTPNotSupportedError as error:
             _close_quietly(client)
             raise TransientSendError(f"SMTP {where}: {error} (check smtp.tls and the credentials)") from error
