@@ -23,6 +23,9 @@ from mailbot.settings import ImapSettings
 # ssl.SSLError and socket.timeout are OSErrors; LoginError and imaplib's
 # abort and readonly are IMAPClientErrors.
 NETWORK_ERRORS = (IMAPClientError, OSError, EOFError)
+# What a refused bearer token means, in the order worth checking (Exchange Online's usual causes first).
+REFUSED_TOKEN_HINT = ("the token is expired or revoked, or is not for this mailbox: check username, and for "
+                      "Exchange Online that the app's service principal has FullAccess on the mailbox")
 
 
 def where(mailbox: str, settings: ImapSettings) -> str:
@@ -106,7 +109,8 @@ def _log_in(client: IMAPClient, settings: ImapSettings, place: str) -> None:
             login(user, secret)
         except LoginError as exc:
             if settings.auth == "oauth2":
-                raise SourceError(f"{place}: the server refused the token for user {user!r}: {_describe(exc)}") from exc
+                raise SourceError(f"{place}: the server refused the token for user {user!r}: {_describe(exc)} "
+                                  f"({REFUSED_TOKEN_HINT})") from exc
             raise SourceError(f"{place}: authentication failed for user {user!r}: {_describe(exc)}") from exc
 
 

@@ -40,6 +40,8 @@ log = logging.getLogger("mailbot.outbox")
 # 5xx replies about the session, not the message (authentication required or
 # refused): the same message succeeds once the configuration is put right.
 _NOT_THE_MESSAGE = frozenset({530, 534, 535, 538})
+REFUSED_SMTP_TOKEN_HINT = ("the token is expired or revoked, or not for this user; Exchange Online also refuses "
+                           "every token while SMTP AUTH is turned off for the mailbox or the tenant")
 
 
 class Transport(Protocol):
@@ -120,9 +122,11 @@ class SmtpTransport:
             raise TransientSendError(str(error)) from error
         except smtplib.SMTPAuthenticationError as error:
             _close_quietly(client)
-            what = (f"the server refused the OAuth2 token for {settings.username}" if settings.auth == "oauth2"
-                    else f"login as {settings.username} refused")
-            raise TransientSendError(f"SMTP {where}: {what} ({error.smtp_code} {_text(error.smtp_error)})") from error
+            reply = f"{error.smtp_code} {_text(error.smtp_error)}"
+            if settings.auth == "oauth2":
+                raise TransientSendError(f"SMTP {where}: the server refused the OAuth2 token for {settings.username} "
+                                         f"({reply}; {REFUSED_SMTP_TOKEN_HINT})") from error
+            raise TransientSendError(f"SMTP {where}: login as {settings.username} refused ({reply})") from error
         except smtplib.SMTPNotSupportedError as error:
             _close_quietly(client)
             raise TransientSendError(f"SMTP {where}: {error} (check smtp.tls and the credentials)") from error

@@ -18,6 +18,8 @@ outbox key (target and start of the failure) makes a replay add nothing.
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,13 +64,26 @@ def smtp_target(settings: Settings, smtp: SmtpSettings) -> Target:
 
 
 def in_plain_words(error: BaseException) -> str:
-    """What failed, for an administrator: a token provider's diagnosis where there is one, else the error."""
+    """What failed, for an administrator: a token provider's diagnosis where there is one, what a network
+    failure means where it is one, else the error as raised (which names the server)."""
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, TokenError):
             return cause.diagnosis
+        for kind, meaning in _NETWORK_MEANINGS:
+            if isinstance(cause, kind):
+                return f"{error} ({meaning})"
         cause = cause.__cause__
     return str(error)
+
+
+_NETWORK_MEANINGS = (
+    (ConnectionRefusedError, "nothing accepts connections there: check host and port, and that the server runs"),
+    (socket.gaierror, "the host name cannot be found: check host"),
+    (ssl.SSLCertVerificationError, "the server's TLS certificate is not trusted: check host, or give ca_file"),
+    (ssl.SSLError, "TLS failed: check tls and port (ssl is usually 993 or 465, starttls 143 or 587)"),
+    (TimeoutError, "the server did not answer in time: check host, port and any firewall"),
+)
 
 
 def connection_failed(app, target: Target, error: BaseException, *, now: datetime) -> None:
@@ -137,8 +152,7 @@ def _sender(settings: Settings, target: Target, *, state: str) -> MailboxSetting
     if target.service == "imap" or state == "recovered":
         return target.mailboxes[0] if target.mailboxes else None
     failing = {settings.smtp_for(mailbox) for mailbox in target.mailboxes}
-    return next((mailbox for mailbox in settings.mailboxes if settings.smtp_for(mailbox) not in failing
-                 and settings.smtp_for(mailbox).transport == "smtp"), None)
+    return next((mailbox for mailbox in settings.mailboxes if settings.smtp_for(mailbox) not in failing), None)
 
 
 def failing_targets(settings: Settings) -> list[ConnectionHealth] | None:
