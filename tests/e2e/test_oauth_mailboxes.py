@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.installation import Installation
+from tests.installation import Installation, make_installation
 
 SMTP_USER = "mailbot@cambs.pnn.police.uk"
 MANAGER = "pcc.manager@cambs.pnn.police.uk"
@@ -46,6 +46,10 @@ class Tokens:
 
 @pytest.fixture
 def oauth(installation) -> Tokens:
+    return use_oauth(installation)
+
+
+def use_oauth(installation: Installation) -> Tokens:
     """The installation with every mailbox on IMAP XOAUTH2 and SMTP on XOAUTH2 as SMTP_USER; cambs-pcc has a manager."""
     tokens = Tokens(installation)
     config = installation.config.read_text()
@@ -79,9 +83,12 @@ def test_an_oauth2_mailbox_is_read_and_answered_end_to_end(installation, oauth):
     assert len(installation.export()) == 1
 
 
-def test_a_revoked_token_is_alerted_once_and_its_recovery_once(installation, oauth, caplog):
+def test_a_revoked_token_is_alerted_once_and_its_recovery_once(tmp_path, dovecot, smtp_server, database_url, caplog):
     """GIVEN cambs-pcc's token revoked WHEN passes run THEN its manager gets one alert saying the server
-    refused the token; later passes send none; once a valid token is printed again, one recovery alert."""
+    refused the token; later passes send none; once a valid token is printed again, one recovery alert.
+    On SQLite and PostgreSQL: the state that makes it once is in the database."""
+    installation = make_installation(tmp_path, dovecot, smtp_server, database_url)
+    oauth = use_oauth(installation)
     token = oauth.file("cambs-pcc").read_text()
     installation.dovecot.revoke_token(token)
     caplog.set_level(logging.INFO)
@@ -184,3 +191,15 @@ def test_check_connect_says_per_target_what_worked_and_what_did_not(installation
     assert "nothing accepts connections there: check host and port" in lines["smtp 127.0.0.1"]
 
 
+
+
+def test_a_token_that_cannot_be_had_is_alerted_with_the_providers_words(installation, oauth):
+    """The token helper fails (here: its file is gone): the alert says so in its words, to staff (no managers)."""
+    oauth.file("democratic-services").unlink()
+
+    assert installation.run("2026-11-16T10:05:00+00:00").exit_code == 1
+
+    [alert] = installation.smtp.wait_for(1)
+    assert alert.rcpt_tos == ("officer.a@peterborough.gov.uk",), installation.smtp.describe()
+    assert "cannot use the democratic-services mailbox" in alert.subject
+    assert "failed with status 1: FileNotFoundError" in " ".join(alert.text.split())
