@@ -20,11 +20,14 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from mailbot.db.engine import NoDatabase, open_engine, session_factory
 from mailbot.db.models import ConnectionHealth
@@ -89,7 +92,7 @@ _NETWORK_MEANINGS = (
 def connection_failed(app, target: Target, error: BaseException, *, now: datetime) -> None:
     """Record a failure of `target`; the first of a run of failures is reported (see the module doc)."""
     words = in_plain_words(error)[:_SHOWN]
-    with app.sessions() as session:
+    with _recording(app, target) as session:
         row = session.get(ConnectionHealth, target.key)
         if row is None:
             row = ConnectionHealth(target=target.key, failures=0, reported_to="", last_error="")
@@ -102,12 +105,12 @@ def connection_failed(app, target: Target, error: BaseException, *, now: datetim
             row.reported_at, row.reported_to = now, ", ".join(told)
             log.error("ALERT: mailbot cannot use %s: %s (%s)", target.what, words,
                       f"told {row.reported_to}" if told else "nobody could be told by email: see `mailbot check`")
-        _commit(session, target)
+        session.commit()
 
 
 def connection_worked(app, target: Target, *, now: datetime) -> None:
     """Record that `target` worked; after a failure, that is reported once."""
-    with app.sessions() as session:
+    with _recording(app, target) as session:
         row = session.get(ConnectionHealth, target.key)
         if row is None or row.failing_since is None:
             return
@@ -115,15 +118,22 @@ def connection_worked(app, target: Target, *, now: datetime) -> None:
         log.warning("mailbot can use %s again (failing since %s, %d failed attempt(s))", target.what,
                     row.failing_since.isoformat(), row.failures)
         row.failing_since, row.recovered_at, row.failures = None, now, 0
-        _commit(session, target)
-
-
-def _commit(session, target: Target) -> None:
-    try:
         session.commit()
-    except IntegrityError:      # another process recorded the same target at the same moment: it reports
-        session.rollback()
-        log.info("connection state of %s recorded by another process", target.what)
+
+
+@contextmanager
+def _recording(app, target: Target) -> Iterator[Session]:
+    """A session for one target's state. Whatever goes wrong here is logged and the pass goes on: an alert that
+    cannot be made must not stop a mailbox's intake or the outbox (the boundary of each, as in quarantined.py)."""
+    with app.sessions() as session:
+        try:
+            yield session
+        except IntegrityError:   # another process recorded the same target (or queued its alert) at once: it reports
+            session.rollback()
+            log.info("connection state of %s recorded by another process", target.what)
+        except Exception:  # noqa: BLE001 - see the docstring
+            session.rollback()
+            log.exception("the state of %s could not be recorded, nor its alert made", target.what)
 
 
 def _alert(app, session, target: Target, row: ConnectionHealth, *, state: str, now: datetime) -> list[str]:
