@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mailbot.config_keys import KeyReader
+from mailbot.config_keys import KeyReader, credential_file
 from mailbot.settings import OAUTH_FLOWS, OAUTH_PROVIDERS, OAuthSettings, Secret
 
 OAUTH_KEYS = {"oauth_provider", "token_command", "oauth_flow", "tenant_id", "client_id", "client_secret_env",
-              "client_secret_file", "client_certificate_file", "service_account_file", "token_store",
+              "client_secret_file", "client_secret_credential", "client_certificate_file", "service_account_file", "token_store",
               "oauth_authority"}
-CLIENT_SECRET_KEYS = ("client_secret_env", "client_secret_file")
+CLIENT_SECRET_KEYS = ("client_secret_env", "client_secret_file", "client_secret_credential")
 TOKEN_COMMAND_EXAMPLE = 'a command as a list of strings, e.g. ["get-token", "imap"]'
 
 Layers = list[tuple[dict, str]]     # (a table, where it is written), the most specific first
@@ -61,8 +61,14 @@ def _client_secret(reader: KeyReader, layers: Layers, base: Secret) -> Secret:
     data, where = layer
     env = reader.text(data, where, "client_secret_env", "", expected="the name of an environment variable")
     file = reader.path(data, where, "client_secret_file")
-    if all(key in data for key in CLIENT_SECRET_KEYS):
-        reader.problem(f"{where}.client_secret_file", "give one of client_secret_env, client_secret_file, not both")
+    credential = reader.text(data, where, "client_secret_credential", "", expected="a file name")
+    given = [key for key in CLIENT_SECRET_KEYS if key in data]
+    if len(given) > 1:
+        reader.problem(f"{where}.{given[-1]}", f"give one of {', '.join(CLIENT_SECRET_KEYS)}, not {' and '.join(given)}")
+    if credential:   # as password_credential: systemd's credentials folder, else credentials/ beside the config
+        if "/" in credential or credential.startswith("."):
+            reader.expected(f"{where}.client_secret_credential", 'a plain file name such as "graph-secret"', credential)
+        return Secret(file=credential_file(credential, reader.base), credential=credential)
     return Secret(env=env, file=file)
 
 
@@ -95,8 +101,8 @@ def check_oauth(reader: KeyReader, oauth: OAuthSettings, layers: Layers, *, miss
         if not oauth.client_id:
             lacks("client_id", f"{named} needs client_id: the application (client) id of the app registration")
         if flow == "app" and not (oauth.client_secret.env or oauth.client_secret.file or oauth.client_certificate_file):
-            lacks("client_secret_env", f'{named} with oauth_flow = "app" needs client_secret_env, client_secret_file '
-                                       f"or client_certificate_file")
+            lacks("client_secret_env", f'{named} with oauth_flow = "app" needs client_secret_env, client_secret_file, '
+                                       f"client_secret_credential or client_certificate_file")
     elif provider == "google":
         if flow == "app" and oauth.service_account_file is None:
             lacks("service_account_file", f'{named} with oauth_flow = "app" needs service_account_file: the service '
@@ -115,7 +121,8 @@ def check_oauth(reader: KeyReader, oauth: OAuthSettings, layers: Layers, *, miss
 def _record_needs(reader: KeyReader, oauth: OAuthSettings, written) -> None:
     """The files and variables the keys name, checked by commands that connect (`KeyReader.check_needs`)."""
     if oauth.client_secret.file is not None:
-        reader.need(written("client_secret_file"), oauth.client_secret.file, "secret-file")
+        key = "client_secret_credential" if oauth.client_secret.credential else "client_secret_file"
+        reader.need(written(key), oauth.client_secret.file, "secret-file")
     elif oauth.client_secret.env:
         reader.need(written("client_secret_env"), oauth.client_secret.env, "env")
     for key in ("client_certificate_file", "service_account_file"):

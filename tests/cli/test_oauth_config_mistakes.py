@@ -40,7 +40,7 @@ MICROSOFT = 'oauth_provider = "microsoft"\n'
     (MICROSOFT, "tenant_id", 'oauth_provider = "microsoft" needs tenant_id: the directory (tenant) id or domain'),
     (MICROSOFT, "client_id", 'oauth_provider = "microsoft" needs client_id: the application (client) id'),
     (MICROSOFT, "client_secret_env", 'oauth_provider = "microsoft" with oauth_flow = "app" needs client_secret_env, '
-                                     "client_secret_file or client_certificate_file"),
+                                     "client_secret_file, client_secret_credential or client_certificate_file"),
     (MICROSOFT + 'oauth_flow = "delegated"\ntenant_id = "t"\nclient_id = "c"\n', "token_store",
      'oauth_flow = "delegated" needs token_store: the file where mailbot keeps the refresh token'),
     ('oauth_provider = "google"\n', "service_account_file",
@@ -62,7 +62,9 @@ def test_what_a_provider_needs_and_lacks_is_named_at_its_table(local, keys, key,
     ('oauth_authority = "http://login.example"', 'expected an https:// URL, got "http://login.example"'),
     ('token_command = ["get-token"]', 'is only used with oauth_provider = "command", not with '
                                       'oauth_provider = "microsoft"'),
-    ('client_secret_file = "secrets/client"', "give one of client_secret_env, client_secret_file, not both"),
+    ('client_secret_file = "secrets/client"', "give one of client_secret_env, client_secret_file, "
+                                              "client_secret_credential, not client_secret_env and client_secret_file"),
+    ('client_secret_credential = "../secret"', 'expected a plain file name such as "graph-secret", got "../secret"'),
 ])
 def test_a_wrong_value_is_named_on_its_own_line(local, written, expected):
     key = written.split(" ")[0]
@@ -128,4 +130,18 @@ def test_each_key_comes_from_the_mailbox_table_else_imap_and_smtp(local):
     assert (mailbox.smtp.auth, mailbox.smtp.username, smtp.client_id, smtp.flow) == \
         ("oauth2", "cambs-pcc@cambs.pnn.police.uk", "smtp-app", "delegated")
     assert smtp.client_secret.env == "MAILBOT_SMTP_SECRET" and smtp.token_store == local / "tokens" / "cambs-pcc.json"
+    assert settings.smtp.oauth.client_secret.env == "MAILBOT_SMTP_SECRET"
     assert settings.smtp.oauth.flow == "app" and settings.smtp.oauth.token_store is None
+
+
+def test_a_client_secret_credential_is_found_as_a_password_credential_is(local, monkeypatch):
+    """`credentials/NAME` beside the config for an administrator; systemd's folder inside the service."""
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    config = on_imap(local, MICROSOFT + 'tenant_id = "t"\nclient_id = "c"\nclient_secret_credential = "graph-secret"\n')
+    written = 'client_secret_credential = "graph-secret"'
+    assert (f"{config}:{line(config, written)}: mailboxes[0].imap.client_secret_credential: "
+            f"{local / 'credentials' / 'graph-secret'} does not exist") in refused(local)
+
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(local / "handed"))
+    secret = load_settings(config).mailboxes[0].imap.oauth.client_secret
+    assert secret.file == local / "handed" / "mailbot_graph-secret" and secret.credential == "graph-secret"
