@@ -26,6 +26,9 @@ def check(config_path, connect):
     - the files and programs the config names: password_file, ca_file,
       token_command, the parent of smtp.directory, each maildir (never made
       here), and that each password_env variable is set;
+    - for auth = "oauth2", what the oauth_provider and oauth_flow need
+      (tenant_id, client_id, a client secret or certificate, token_store,
+      service_account_file) and that its files and variables are there;
     - the rules, and every template compiled and rendered with a sample case.
     Also shows, from the database, mail set aside and every mailbox or SMTP
     server the daemon's last passes could not use. Touches no mailbox, server

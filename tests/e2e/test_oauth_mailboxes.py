@@ -147,6 +147,15 @@ def test_a_refused_smtp_token_is_logged_once_shown_by_check_and_alerted_through_
     check = installation.cli("check")
     assert f"smtp 127.0.0.1:{installation.smtp.port}: FAILING since 2026-11-16 10:05 UTC" in check.stdout, check.stdout
 
+    installation.smtp.require_oauth(SMTP_USER, oauth.smtp_token)      # the server takes mailbot's token again
+    assert installation.run("2026-11-16T10:40:00+00:00").exit_code == 0
+    assert installation.run("2026-11-16T10:45:00+00:00").exit_code == 0
+    sent = sorted(message.kind for message in installation.smtp.messages)
+    assert sent == ["acknowledgement", "alert", "staff-notification"], installation.smtp.describe()
+    [recovered] = installation.smtp.by_kind("alert")
+    assert recovered.rcpt_tos == (MANAGER,) and "can use the SMTP server" in recovered.subject
+    assert len(list((installation.root / "sent").glob("*.eml"))) == 1
+
 
 def test_a_refused_smtp_token_with_no_other_path_is_logged_and_shown_by_check(installation, oauth, caplog):
     installation.smtp.require_oauth(SMTP_USER, "a-token-mailbot-does-not-have")
