@@ -44,7 +44,7 @@ _SHOWN = 2000        # characters of an error kept and shown
 class Target:
     """One server mailbot needs: `key` in the database, `what` in words, and the mailboxes it serves."""
 
-    key: str                               # mailbox:NAME | smtp:HOST:PORT
+    key: str                               # mailbox:NAME | smtp:[USER@]HOST:PORT
     service: str                           # imap (a mailbox: IMAP or Maildir) | smtp
     what: str
     mailboxes: tuple[MailboxSettings, ...]
