@@ -13,10 +13,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from mailbot.config_keys import ABSENT, SECRET_KEYS, KeyReader
+from mailbot.config_oauth import OAUTH_KEYS, check_oauth, oauth_keys_given, read_oauth
 from mailbot.config_paths import find_config, shipped_dir  # noqa: F401 - where commands look for them
 from mailbot.errors import ConfigError
 from mailbot.settings import (
-    AUTH_MODES, TLS_MODES, TRANSPORTS, ImapSettings, MailboxSettings, Secret, Settings, SmtpSettings,
+    AUTH_MODES, TLS_MODES, TRANSPORTS, ImapSettings, MailboxSettings, OAuthSettings, Secret, Settings, SmtpSettings,
 )
 
 _TOML_LINE = re.compile(r"\(at line (\d+)")
@@ -31,9 +32,9 @@ MAX_MESSAGE_MB = 1024
 DEFAULT_STORAGE_URL = "sqlite:///storage/mailbot.db"
 
 _IMAP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "password_credential", "auth",
-              "token_command", "timeout", "batch_size", "ca_file"}
-_SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "password_credential", "timeout",
-              "ca_file", "transport", "directory"}
+              "timeout", "batch_size", "ca_file", *OAUTH_KEYS}
+_SMTP_KEYS = {"host", "port", "tls", "username", "password_env", "password_file", "password_credential", "auth",
+              "timeout", "ca_file", "transport", "directory", *OAUTH_KEYS}
 _MAILBOX_KEYS = {"name", "address", "folder", "staff", "managers", "imap", "smtp", "maildir", "move_to",
                  "answer_backlog_days", "max_message_mb"}
 _STORAGE_KEYS = {"url", "password_env", "password_file", "password_credential"}
@@ -52,6 +53,8 @@ def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, compl
     def at(key: str) -> tuple[dict, str]:
         return (own, own_where) if key in own else (defaults, "imap")
 
+    layers = [(own, own_where), (defaults, "imap")] if own else [(defaults, "imap")]
+
     start = ImapSettings(host="")
     settings = replace(
         start,
@@ -60,8 +63,7 @@ def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, compl
         tls=reader.text(*at("tls"), "tls", start.tls, choices=TLS_MODES),
         username=reader.text(*at("username"), "username", start.username),
         auth=reader.text(*at("auth"), "auth", start.auth, choices=AUTH_MODES),
-        token_command=reader.strings(*at("token_command"), "token_command",
-                                     expected='a command as a list of strings, e.g. ["get-token", "imap"]'),
+        oauth=read_oauth(reader, layers, start.oauth),
         timeout=reader.seconds(*at("timeout"), "timeout", start.timeout, high=MAX_TIMEOUT_SECONDS),
         batch_size=reader.whole(*at("batch_size"), "batch_size", start.batch_size, low=1, high=MAX_BATCH_SIZE,
                                 what="a whole number of messages"),
@@ -74,22 +76,22 @@ def _imap(reader: KeyReader, defaults: dict, own: dict, own_where: str, *, compl
     if settings.auth == "password":
         own_secret = any(key in own for key in SECRET_KEYS)
         reader.need_secret(settings.password, own_where if own_secret else "imap")
-    elif settings.token_command:
-        reader.need(f"{at('token_command')[1]}.token_command", settings.token_command[0], "program")
+    else:
+        check_oauth(reader, settings.oauth, layers, missing_at=where)
     if settings.tls != "none" and settings.ca_file is not None:
         reader.need(f"{at('ca_file')[1]}.ca_file", settings.ca_file, "ca-file")
-    if settings.auth == "oauth2" and not settings.token_command:
-        reader.problem(f"{where}.token_command", 'auth = "oauth2" needs a token_command, '
-                                                 'e.g. ["get-token", "imap"] (its output is the access token)')
     if settings.auth == "password" and not (settings.password.env or settings.password.file):
+        hint = ' (the OAuth2 keys given here need auth = "oauth2")' if oauth_keys_given(layers) else ""
         reader.problem(f"{where}.password_env",
-                       'auth = "password" needs password_env, password_file or password_credential')
+                       f'auth = "password" needs password_env, password_file or password_credential{hint}')
     return settings
 
 
-def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_where: str = "smtp") -> SmtpSettings:
-    """SMTP settings from `data`, each key absent there taken from `base` (written at `base_where`)."""
+def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_table: dict | None = None,
+          base_where: str = "smtp") -> SmtpSettings:
+    """SMTP settings from `data`, each key absent there taken from `base` (the table `base_table` at `base_where`)."""
     reader.unknown_keys(data, where, _SMTP_KEYS)
+    layers = [(data, where)] + ([(base_table, base_where)] if base_table is not None else [])
     settings = replace(
         base,
         host=reader.text(data, where, "host", base.host, expected="a host name"),
@@ -101,6 +103,8 @@ def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_wh
         transport=reader.text(data, where, "transport", base.transport, choices=TRANSPORTS),
         directory=reader.path(data, where, "directory") or base.directory,
         password=reader.secret(data, where, default=base.password),
+        auth=reader.text(data, where, "auth", base.auth, choices=AUTH_MODES),
+        oauth=read_oauth(reader, layers, OAuthSettings()),   # [smtp]'s keys are read again from its table
     )
 
     def written_at(key: str) -> str:
@@ -111,7 +115,12 @@ def _smtp(reader: KeyReader, data: dict, where: str, base: SmtpSettings, base_wh
     elif settings.transport == "directory":
         reader.need(written_at("directory"), settings.directory, "folder")
     else:
-        if settings.username:
+        if settings.auth == "oauth2":
+            check_oauth(reader, settings.oauth, layers, missing_at=where)
+            if not settings.username:
+                reader.problem(f"{where}.username", 'auth = "oauth2" needs the username to log in as '
+                                                    "(the mailbox address the token is for)")
+        elif settings.username:
             own_secret = any(key in data for key in SECRET_KEYS)
             reader.need_secret(settings.password, where if own_secret else base_where)
         if settings.tls != "none" and settings.ca_file is not None:
@@ -123,7 +132,8 @@ def _address_ok(text: str) -> bool:
     return "@" in parseaddr(text)[1]
 
 
-def _mailbox(reader: KeyReader, data: Any, index: int, imap_defaults: dict, smtp: SmtpSettings) -> MailboxSettings | None:
+def _mailbox(reader: KeyReader, data: Any, index: int, imap_defaults: dict, smtp: SmtpSettings,
+             smtp_table: dict) -> MailboxSettings | None:
     where = f"mailboxes[{index}]"
     if not isinstance(data, dict):
         reader.expected(where, "a table ([[mailboxes]])", data)
@@ -160,7 +170,7 @@ def _mailbox(reader: KeyReader, data: Any, index: int, imap_defaults: dict, smtp
         name=name, address=address.lower(),
         folder=_folder(reader, data, where),
         staff=people["staff"], managers=people["managers"], imap=imap, maildir=maildir,
-        smtp=_smtp(reader, own_smtp, f"{where}.smtp", smtp) if own_smtp else None,
+        smtp=_smtp(reader, own_smtp, f"{where}.smtp", smtp, smtp_table) if own_smtp else None,
         move_to=reader.text(data, where, "move_to", "", expected="a folder name"),
         answer_backlog_days=reader.whole(data, where, "answer_backlog_days", 2, low=0, what="a whole number of days"),
         max_message_mb=reader.whole(data, where, "max_message_mb", 25, low=1, high=MAX_MESSAGE_MB,
@@ -231,7 +241,8 @@ def load_settings(path: Path, *, check_files: bool = False, check_maildirs: bool
     templates_dir = reader.path(data, "", "templates_dir") or shipped_dir("templates")
     url, storage_password = _storage(reader, reader.table(data, "", "storage"), path.parent)
     reader.need_secret(storage_password, "storage")
-    smtp = _smtp(reader, reader.table(data, "", "smtp"), "smtp", SmtpSettings())
+    smtp_table = reader.table(data, "", "smtp")
+    smtp = _smtp(reader, smtp_table, "smtp", SmtpSettings())
     daemon = _daemon(reader, reader.table(data, "", "daemon"))
     staff_replies = reader.table(data, "", "staff_replies")
     reader.unknown_keys(staff_replies, "staff_replies", {"authserv_id"})
@@ -250,12 +261,12 @@ def load_settings(path: Path, *, check_files: bool = False, check_maildirs: bool
         reader.expected("mailboxes", "an array of tables ([[mailboxes]])", mailboxes_data)
         mailboxes_data = []
     mailboxes = [mailbox for index, entry in enumerate(mailboxes_data)
-                 if (mailbox := _mailbox(reader, entry, index, imap_defaults, smtp)) is not None]
+                 if (mailbox := _mailbox(reader, entry, index, imap_defaults, smtp, smtp_table)) is not None]
     names = [mailbox.name for mailbox in mailboxes]
     for name in sorted({name for name in names if names.count(name) > 1}):
         reader.problem(f"mailboxes[{names.index(name)}].name", f"each name once; {name!r} is given {names.count(name)} times")
     if check_files:
-        reader.check_needs({"secret-file", "ca-file", "folder", "program", "env"})
+        reader.check_needs({"secret-file", "ca-file", "folder", "store-file", "program", "env"})
     if check_maildirs:
         reader.check_needs({"maildir"})
     if problems:

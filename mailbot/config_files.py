@@ -1,5 +1,5 @@
 """What the config names outside itself — secret files, CA files, folders, programs, environment variables,
-Maildirs — checked to be there before a command that connects or sends starts.
+Maildirs, token stores — checked to be there before a command that connects or sends starts.
 
 Commands that only read the record never need them (under systemd the
 secrets exist only inside the service), so config.py records each as a
@@ -21,7 +21,7 @@ class Need:
 
     key: str              # where it is written, e.g. "mailboxes[0].imap.password_file"
     target: str           # the path, program or variable name
-    kind: str             # secret-file | ca-file | folder | program | env | maildir
+    kind: str             # secret-file | ca-file | folder | store-file | program | env | maildir
 
 
 def problem_of(need: Need) -> str | None:
@@ -64,6 +64,16 @@ def _folder(target: str) -> str | None:
     return None
 
 
+def _store_file(target: str) -> str | None:
+    """A file mailbot keeps up to date itself (an OAuth2 token store): it may be missing, its folder may not."""
+    path = Path(target)
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    if not path.parent.is_dir():
+        return f"{path.parent} (the folder that would hold {path.name}) does not exist"
+    return None
+
+
 def _program(target: str) -> str | None:
     if shutil.which(target) is None:
         where = "is not an executable file" if os.sep in target else "is not a program on PATH"
@@ -86,5 +96,5 @@ def _maildir(target: str) -> str | None:
     return None
 
 
-_CHECKS = {"secret-file": _secret_file, "ca-file": _ca_file, "folder": _folder, "program": _program,
+_CHECKS = {"secret-file": _secret_file, "ca-file": _ca_file, "folder": _folder, "store-file": _store_file, "program": _program,
            "env": _env, "maildir": _maildir}

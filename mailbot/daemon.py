@@ -14,6 +14,7 @@ from mailbot.intake.raw import MailSource
 from mailbot.intake.sync import intake
 from mailbot.outbox.delivery import deliver_due
 from mailbot.pipeline import Outcome, process_pending
+from mailbot.schedule.connection_alerts import connection_failed, connection_worked, mailbox_target
 from mailbot.schedule.timers import run_timers
 from mailbot.settings import MailboxSettings
 
@@ -28,15 +29,22 @@ def make_source(mailbox: MailboxSettings) -> MailSource:
 
 
 def poll_mailbox(app: App, mailbox: MailboxSettings) -> bool:
-    """Record every new delivery of one mailbox; False when it could not be reached or read."""
+    """Record every new delivery of one mailbox; False when it could not be reached or read.
+
+    The first failure of a run is alerted once, and so is the pass that
+    reads the mailbox again (mailbot/schedule/connection_alerts.py).
+    """
+    target = mailbox_target(mailbox)
     try:
         with make_source(mailbox) as source:
             intake(source, app.sessions, now=app.clock.now(), limits=FetchLimits.for_mailbox(mailbox),
                    answer_backlog=timedelta(days=mailbox.answer_backlog_days))
-        return True
     except SourceError as error:
         log.error("%s", error)
+        connection_failed(app, target, error, now=app.clock.now())
         return False
+    connection_worked(app, target, now=app.clock.now())
+    return True
 
 
 def run_pass(app: App) -> tuple[bool, list[Outcome]]:

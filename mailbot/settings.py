@@ -83,7 +83,6 @@ class ImapSettings:
     username: str = ""
     password: Secret = field(default_factory=Secret)
     auth: str = "password"           # password | oauth2
-    token_command: tuple[str, ...] = ()
     oauth: OAuthSettings = field(default_factory=OAuthSettings)   # where the token comes from (auth = "oauth2")
     timeout: float = 30.0
     batch_size: int = 100
@@ -99,6 +98,7 @@ class SmtpSettings:
     tls: str = "starttls"
     username: str = ""
     password: Secret = field(default_factory=Secret)
+    auth: str = "password"           # password (AUTH when a username is given) | oauth2 (XOAUTH2 / OAUTHBEARER)
     oauth: OAuthSettings = field(default_factory=OAuthSettings)   # where the token comes from (auth = "oauth2")
     timeout: float = 30.0
     ca_file: Path | None = None

@@ -263,3 +263,23 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ConnectionHealth(Base):
+    """Whether mailbot can reach and log in to one server it needs, and whether people were told it cannot.
+
+    `target` is `imap:MAILBOX` or `smtp:HOST:PORT`. A failure that began at
+    `failing_since` is reported once (`reported_at`, with `reported_to`:
+    the addresses alerted, or "" when it could only be logged); the pass
+    that connects again sets `recovered_at` and clears `failing_since`.
+    Kept in the database so that separate `run --once` passes report once.
+    """
+
+    __tablename__ = "connection_health"
+    target: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported_to: Mapped[str] = mapped_column(Text, default="")
+    recovered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(StorableText, default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)

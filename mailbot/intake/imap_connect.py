@@ -16,13 +16,16 @@ from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 
 from mailbot.errors import ConfigError, SourceError
-from mailbot.oauth import command_token
+from mailbot.oauth import access_token
 from mailbot.settings import ImapSettings
 
 # What imapclient, imaplib, socket and ssl raise when a server misbehaves.
 # ssl.SSLError and socket.timeout are OSErrors; LoginError and imaplib's
 # abort and readonly are IMAPClientErrors.
 NETWORK_ERRORS = (IMAPClientError, OSError, EOFError)
+# What a refused bearer token means, in the order worth checking (Exchange Online's usual causes first).
+REFUSED_TOKEN_HINT = ("the token is expired or revoked, or is not for this mailbox: check username, and for "
+                      "Exchange Online that the app's service principal has FullAccess on the mailbox")
 
 
 def where(mailbox: str, settings: ImapSettings) -> str:
@@ -93,7 +96,8 @@ def _open(settings: ImapSettings, place: str) -> IMAPClient:
 def _log_in(client: IMAPClient, settings: ImapSettings, place: str) -> None:
     user = settings.username
     if settings.auth == "oauth2":
-        secret, login, action = fetch_token(settings, place), client.oauth2_login, "XOAUTH2 login"
+        secret = access_token(settings.oauth, user=user, place=place, timeout=settings.timeout)
+        login, action = _oauth_login(client), "OAuth2 login"
     elif settings.auth == "password":
         secret, login, action = settings.password.read(), client.login, "login"
         if secret is None:
@@ -104,12 +108,17 @@ def _log_in(client: IMAPClient, settings: ImapSettings, place: str) -> None:
         try:
             login(user, secret)
         except LoginError as exc:
+            if settings.auth == "oauth2":
+                raise SourceError(f"{place}: the server refused the token for user {user!r}: {_describe(exc)} "
+                                  f"({REFUSED_TOKEN_HINT})") from exc
             raise SourceError(f"{place}: authentication failed for user {user!r}: {_describe(exc)}") from exc
 
 
-def fetch_token(settings: ImapSettings, place: str) -> str:
-    """The access token for an `auth = "oauth2"` login (until the settings carry an OAuthSettings: its command)."""
-    return command_token(settings.token_command, place=place, timeout=settings.timeout)
+def _oauth_login(client: IMAPClient):
+    """SASL XOAUTH2 (what Exchange Online and Gmail document), else OAUTHBEARER where only that is offered."""
+    if not client.has_capability("AUTH=XOAUTH2") and client.has_capability("AUTH=OAUTHBEARER"):
+        return client.oauthbearer_login
+    return client.oauth2_login
 
 
 def _describe(exc: BaseException) -> str:

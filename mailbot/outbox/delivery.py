@@ -31,6 +31,7 @@ from mailbot.errors import PermanentSendError, TransientSendError
 from mailbot.outbox.envelope import Refused, describe_refused
 from mailbot.outbox.failure_notice import tell_staff
 from mailbot.outbox.transport import Transport, make_transport, retry_delay
+from mailbot.schedule.connection_alerts import connection_failed, connection_worked, smtp_target
 from mailbot.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,8 +68,13 @@ def _due_by_mailbox(sessions: sessionmaker[Session], *, now: datetime, after: in
 
 
 def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: datetime) -> bool:
-    """Deliver one mailbox's due messages through its server; False when the server could not be reached."""
+    """Deliver one mailbox's due messages through its server; False when the server could not be reached.
+
+    A server that cannot be reached or logged in to is alerted once, and so
+    is its recovery (mailbot/schedule/connection_alerts.py).
+    """
     smtp = _smtp_for(app.settings, mailbox_name)
+    target = smtp_target(app.settings, smtp) if smtp.transport == "smtp" else None
     with make_transport(smtp) as transport:
         for position, row_id in enumerate(row_ids):
             try:
@@ -77,7 +83,11 @@ def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: da
                 log.error("outbox: SMTP server %s:%s not reachable: %s (mail stays queued)",
                           smtp.host, smtp.port, error)
                 _note_unreachable(app.sessions, row_ids[position:], str(error), now=now)
+                if target is not None:
+                    connection_failed(app, target, error, now=now)
                 return False
+            if target is not None and position == 0:
+                connection_worked(app, target, now=now)
             _deliver_on_its_own(app, transport, row_id, now=now)
     return True
 

@@ -75,6 +75,20 @@ SAMPLE_QUARANTINED = {
     "reason": "too large: 31.0 MB, over the limit of 25 MB", "message_id": "<abc@example.org>",
 }
 
+# What the alert about a mailbox or mail server mailbot cannot use is given (`connection`), failing and recovered.
+_CONNECTION = {"state": "failing", "service": "imap", "mailboxes": ["cambs-pcc"],
+               "what": "the cambs-pcc mailbox (IMAP outlook.office365.com:993, user cambs-pcc@cambs.pnn.police.uk)",
+               "since": datetime(2026, 11, 23, 10, 15, tzinfo=timezone.utc),
+               "at": datetime(2026, 11, 23, 14, 5, tzinfo=timezone.utc),
+               "error": "the app registration's client secret has expired (AADSTS7000222): make a new secret "
+                        "and put it where client_secret_file names"}
+SAMPLE_CONNECTIONS = [
+    _CONNECTION, {**_CONNECTION, "state": "recovered"},
+    {**_CONNECTION, "service": "smtp", "mailboxes": ["cambs-pcc", "democratic-services"],
+     "what": "the SMTP server smtp.office365.com:587 (user cambs-pcc@cambs.pnn.police.uk)"},
+    {**_CONNECTION, "service": "smtp", "state": "recovered", "what": "the SMTP server smtp.office365.com:587"},
+]
+
 SAMPLE_EXPLANATIONS = {
     "cambridgeshire": "Your complaint is about a police officer. Complaints about police officers below the rank of "
                       "Chief Constable are dealt with by the force's Professional Standards Department.",

@@ -12,6 +12,7 @@ from mailbot.kinds import Kind
 
 
 from mailbot.outbox.sample_values import (
+    SAMPLE_CONNECTIONS,
     SAMPLE_QUARANTINED,
     SAMPLE_DIGEST,
     SAMPLE_DIGEST_VARIANTS,
@@ -215,6 +216,8 @@ def sample_variants(kind: Kind, context: Mapping[str, Any]) -> list[dict[str, An
                                case={**base.get("case", {}), "ref": ""}))
     elif kind is Kind.CORRESPONDENCE:
         variants.append(varied(relayed={**base["relayed"], "name": ""}))
+    elif kind is Kind.ALERT:
+        variants += [varied(connection=dict(connection), quarantined=None) for connection in SAMPLE_CONNECTIONS]
     elif kind is Kind.DIGEST:
         variants += [varied(digest=copy.deepcopy(digest)) for digest in SAMPLE_DIGEST_VARIANTS]
         variants.append(varied(staff_member={**base["staff_member"], "name": ""}))

@@ -28,7 +28,9 @@ from typing import Protocol
 
 from mailbot.errors import ConfigError, PermanentSendError, SendError, TransientSendError
 from mailbot.outbox.directory import DirectoryTransport
+from mailbot.oauth import TokenError
 from mailbot.outbox.envelope import Refused, describe_refused, refused_before_sending, writable
+from mailbot.outbox.smtp_login import log_in
 from mailbot.settings import SmtpSettings
 
 __all__ = ["DirectoryTransport", "Refused", "SmtpTransport", "Transport", "make_transport", "retry_delay"]
@@ -38,6 +40,8 @@ log = logging.getLogger("mailbot.outbox")
 # 5xx replies about the session, not the message (authentication required or
 # refused): the same message succeeds once the configuration is put right.
 _NOT_THE_MESSAGE = frozenset({530, 534, 535, 538})
+REFUSED_SMTP_TOKEN_HINT = ("the token is expired or revoked, or not for this user; Exchange Online also refuses "
+                           "every token while SMTP AUTH is turned off for the mailbox or the tenant")
 
 
 class Transport(Protocol):
@@ -100,7 +104,7 @@ class SmtpTransport:
             return
         settings = self.settings
         where = f"{settings.host}:{settings.port}"
-        password = settings.password.read() if settings.username else None  # ConfigError when unset
+        password = settings.password.read() if settings.username and settings.auth == "password" else None
         client: smtplib.SMTP | None = None
         try:
             if settings.tls == "ssl":
@@ -112,12 +116,17 @@ class SmtpTransport:
                 if settings.tls == "starttls":
                     client.starttls(context=self._tls_context())
             client.ehlo_or_helo_if_needed()
-            if settings.username and password:
-                client.login(settings.username, password)
+            log_in(client, settings, password=password, where=where)
+        except TokenError as error:   # its diagnosis stays on the cause, for the alert and `check --connect`
+            _close_quietly(client)
+            raise TransientSendError(str(error)) from error
         except smtplib.SMTPAuthenticationError as error:
             _close_quietly(client)
-            raise TransientSendError(f"SMTP {where}: login as {settings.username} refused "
-                                     f"({error.smtp_code} {_text(error.smtp_error)})") from error
+            reply = f"{error.smtp_code} {_text(error.smtp_error)}"
+            if settings.auth == "oauth2":
+                raise TransientSendError(f"SMTP {where}: the server refused the OAuth2 token for {settings.username} "
+                                         f"({reply}; {REFUSED_SMTP_TOKEN_HINT})") from error
+            raise TransientSendError(f"SMTP {where}: login as {settings.username} refused ({reply})") from error
         except smtplib.SMTPNotSupportedError as error:
             _close_quietly(client)
             raise TransientSendError(f"SMTP {where}: {error} (check smtp.tls and the credentials)") from error

@@ -15,7 +15,7 @@ from mailbot.errors import SourceError
 from mailbot.intake.batches import FetchLimits
 from mailbot.intake.imap import ImapSource
 from mailbot.intake.raw import SyncState
-from mailbot.settings import Secret
+from mailbot.settings import OAuthSettings, Secret
 
 pytestmark = pytest.mark.dovecot
 
@@ -259,14 +259,15 @@ def test_tls_modes_refuse_an_untrusted_certificate(dovecot, imap_user, tls):
             pass
 
 
-def token_command(*python: str) -> tuple[str, ...]:
-    return (sys.executable, "-c", "; ".join(python))
+def token_command(*python: str) -> OAuthSettings:
+    """The command provider's settings for a Python one-liner (its stdout is the token)."""
+    return OAuthSettings(provider="command", token_command=(sys.executable, "-c", "; ".join(python)))
 
 
 def test_oauth2_logs_in_with_the_token_the_command_prints(dovecot, imap_user):
     token = dovecot.add_token(imap_user)
     dovecot.append(imap_user, complaint(1), at=TIMES[0])
-    settings = dict(auth="oauth2", token_command=token_command(f"print('  {token}  ')"))
+    settings = dict(auth="oauth2", oauth=token_command(f"print('  {token}  ')"))
     with source(dovecot, imap_user, **settings) as imap:
         [batch] = fetch_batches(imap)
     assert batch[0].raw == complaint(1)
@@ -275,8 +276,8 @@ def test_oauth2_logs_in_with_the_token_the_command_prints(dovecot, imap_user):
 def test_oauth2_with_a_revoked_token_is_an_authentication_failure(dovecot, imap_user):
     token = dovecot.add_token(imap_user)
     dovecot.revoke_token(token)
-    with pytest.raises(SourceError, match="authentication failed") as failure:
-        with source(dovecot, imap_user, auth="oauth2", token_command=token_command(f"print('{token}')")):
+    with pytest.raises(SourceError, match="the server refused the token") as failure:
+        with source(dovecot, imap_user, auth="oauth2", oauth=token_command(f"print('{token}')")):
             pass
     assert token not in str(failure.value)
 
@@ -289,7 +290,7 @@ def test_oauth2_with_a_revoked_token_is_an_authentication_failure(dovecot, imap_
 def test_a_failing_token_command_is_a_source_error(dovecot, imap_user, python, expected):
     started = time.monotonic()
     with pytest.raises(SourceError, match=expected):
-        with source(dovecot, imap_user, auth="oauth2", token_command=token_command(*python), timeout=0.5):
+        with source(dovecot, imap_user, auth="oauth2", oauth=token_command(*python), timeout=0.5):
             pass
     assert time.monotonic() - started < 3
 

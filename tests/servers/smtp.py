@@ -12,15 +12,20 @@ test, so tests never see each other's mail.
 Behaviours: `refuse_next(code, n, at="RCPT"|"DATA")` refuses the next n
 messages; `refuse_recipient(address, code)` refuses one address;
 `stall_data()` holds the next DATA open until released; `require_auth(user,
-password)` demands AUTH PLAIN/LOGIN over plaintext; `offer_smtputf8(False)`
+password)` demands AUTH PLAIN/LOGIN over plaintext; `require_oauth(user, token)` demands AUTH
+XOAUTH2 (or `mechanisms=("OAUTHBEARER",)`) with that bearer token, answering any other token as Exchange
+Online and Gmail do (a 334 with the error in JSON, then 535); `offer_smtputf8(False)`
 takes SMTPUTF8 out of EHLO (it is offered by default, as aiosmtpd does);
 `limit_size(octets)` announces and enforces a SIZE limit (552 beyond it).
-The last three apply from the next connection on.
+The last four apply from the next connection on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import threading
 import time
 import warnings
@@ -32,7 +37,7 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import DATA_SIZE_DEFAULT, AuthResult, LoginPassword
+from aiosmtpd.smtp import DATA_SIZE_DEFAULT, MISSING, AuthResult, LoginPassword
 
 _REPLIES = {
     421: "421 4.3.2 Service not available, try again later",
@@ -125,6 +130,7 @@ class _Behaviour:
     refuse_address: dict[str, int] = field(default_factory=dict)
     stalls: list[Stall] = field(default_factory=list)
     credentials: tuple[str, str] | None = None
+    bearer: tuple[str, str] | None = None          # (user, token) that require_oauth accepts
 
 
 class CapturingHandler:
@@ -132,6 +138,13 @@ class CapturingHandler:
 
     def __init__(self, server: SmtpTestServer):
         self.server = server
+
+    # aiosmtpd offers a mechanism for each auth_NAME method of the handler (excluded until require_oauth).
+    async def auth_XOAUTH2(self, server, args):
+        return await self.server._check_bearer(server, args)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self.server._check_bearer(server, args)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         with self.server._lock:
@@ -206,7 +219,7 @@ class SmtpTestServer:
         self._controller = _Controller(
             CapturingHandler(self), hostname="127.0.0.1", port=0,
             authenticator=self._authenticate, auth_require_tls=False, auth_required=False,
-            decode_data=False,
+            decode_data=False, auth_exclude_mechanism=list(OAUTH_MECHANISMS),
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -230,7 +243,8 @@ class SmtpTestServer:
             self._behaviour = _Behaviour()
             self._held = []
             self._controller.SMTP_kwargs.update(auth_required=False, enable_SMTPUTF8=True,
-                                                data_size_limit=DATA_SIZE_DEFAULT)
+                                                data_size_limit=DATA_SIZE_DEFAULT,
+                                                auth_exclude_mechanism=list(OAUTH_MECHANISMS))
         for stall in stalls:
             stall.release()
 
@@ -310,6 +324,15 @@ class SmtpTestServer:
             # read by the controller's factory for each new connection
             self._controller.SMTP_kwargs["auth_required"] = True
 
+    def require_oauth(self, user: str, token: str, *, mechanisms: tuple[str, ...] = ("XOAUTH2",)) -> None:
+        """From the next connection on, demand AUTH with `mechanisms` (XOAUTH2, OAUTHBEARER) as `user` with
+        the bearer `token`; calling it again replaces the token (as a refreshed one would)."""
+        with self._lock:
+            self._behaviour.bearer = (user, token)
+            self._controller.SMTP_kwargs["auth_required"] = True
+            self._controller.SMTP_kwargs["auth_exclude_mechanism"] = [
+                mechanism for mechanism in OAUTH_MECHANISMS if mechanism not in mechanisms]
+
     def offer_smtputf8(self, offered: bool = True) -> None:
         """From the next connection on, offer SMTPUTF8 (RFC 6531) in EHLO or not; offered by default."""
         with self._lock:
@@ -320,6 +343,28 @@ class SmtpTestServer:
         with self._lock:
             self._controller.SMTP_kwargs["data_size_limit"] = octets
 
+    async def _check_bearer(self, smtp, args: list[str]) -> AuthResult:
+        """One XOAUTH2 or OAUTHBEARER exchange: the initial response (or one asked for), checked for user and token."""
+        if len(args) > 1:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
+        else:
+            blob = await smtp.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        user, token = _bearer_of(blob.decode("utf-8", "replace"))
+        with self._lock:
+            expected = self._behaviour.bearer
+        if expected is not None and (user, token) == expected:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        # What Exchange Online and Gmail do: the error as a challenge, answered by an empty line, then 535.
+        answer = await smtp.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
+        if answer is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         with self._lock:
             expected = self._behaviour.credentials
@@ -327,6 +372,22 @@ class SmtpTestServer:
             return AuthResult(success=False, handled=False)
         given = (auth_data.login.decode("utf-8", "replace"), auth_data.password.decode("utf-8", "replace"))
         return AuthResult(success=given == expected, handled=False, auth_data=auth_data)
+
+
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+
+
+def _bearer_of(text: str) -> tuple[str, str]:
+    """(user, token) from an XOAUTH2 (`user=U^Aauth=Bearer T^A^A`) or OAUTHBEARER (`n,a=U,^Aauth=...`) string."""
+    user = token = ""
+    for part in text.split("\x01"):
+        if part.startswith("user="):
+            user = part[len("user="):]
+        elif part.startswith("n,a="):
+            user = part[len("n,a="):].rstrip(",").replace("=2C", ",").replace("=3D", "=")
+        elif part.startswith("auth=Bearer "):
+            token = part[len("auth=Bearer "):]
+    return user, token
 
 
 @pytest.fixture(scope="session")
