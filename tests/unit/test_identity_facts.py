@@ -120,6 +120,11 @@ def test_mentioning_a_name_is_not_a_wish_for_anonymity(text):
     "I am complaining on my brother's behalf about how he was stopped.",
     "He could not speak English well, so I am writing on his behalf.",
     "He was pushed against the van.\n\nLinda Carr\n(Jamie's mum)",
+    "She doesn't know I'm emailing you, she'd say not to make a fuss.\n\nCallum Rowe (her grandson)",
+    "Dad isn't on email, so I'm raising this for him.",
+    "My aunt would never complain herself, so I am complaining about the letter for her.",
+    "I'd like to complain for Stephen, one of the men I support. He hasn't signed anything.",
+    "Our constituent has asked us to take it up with you.",
 ])
 def test_writing_for_someone_else_is_third_party_in_everyday_words(text):
     found = identity_of(mail(COMPLAINT + text, sender="Linda Carr <lc@example.org>"))
@@ -236,16 +241,6 @@ def test_a_name_under_a_job_title_below_the_closing_is_read(sign_off, name):
 def test_a_wish_to_stay_anonymous_in_ordinary_words_is_heard(wish):
     found = identity_of(mail(COMPLAINT + wish + "\n\nJo Bell", sender="Jo Bell <jo.bell@example.org>"))
     assert found.anonymous and any("asks to stay anonymous" in line for line in found.evidence)
-
-
-@pytest.mark.parametrize("words", [
-    "She doesn't know I'm emailing you, she'd say not to make a fuss.\n\nCallum Rowe (her grandson)",
-    "Dad isn't on email, so I'm raising this for him.",
-    "My aunt would never complain herself, so I am complaining about the letter for her.",
-])
-def test_writing_for_someone_else_in_ordinary_words_is_heard(words):
-    found = identity_of(mail(COMPLAINT + words, sender="Sam Rowe <sam.rowe@example.org>"))
-    assert found.third_party and not found.permission_enclosed
 
 
 def test_a_signed_note_in_one_sentence_and_its_photo_in_the_next_is_permission():

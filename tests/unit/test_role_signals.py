@@ -133,8 +133,17 @@ def test_a_money_claim_with_a_complaint_about_officers_goes_to_the_psd():
     "The PCC is on the take from the developers behind the new station, it is obvious.",
     "The Deputy Commissioner is pocketing the grant money that was meant for victims' charities.",
     "The Police and Crime Commissioner takes backhanders from the company that got the CCTV contract.",
+    # force used on a person, threats, drink-driving, abuse of office, and the Commissioner in other words
+    "The Deputy Commissioner put her hands on me and gave me a shove that knocked me over a chair.",
+    "At the meeting the PCC grabbed my arm and pushed me out of the door.",
+    "The elected head of policing, the one on the posters, drove home drunk from the Bull Hotel on 11 December. "
+    "I think this is a crime.",
+    "The Deputy Commissioner threatened me in the car park: she said she knew where I live and would have me "
+    "sorted out.",
+    "The Commissioner rang the camera office and had the ticket made to disappear for his son.",
+    "The Deputy Commissioner filled in postal votes for residents with dementia. That is vote rigging.",
 ])
-def test_a_criminal_allegation_about_the_commissioner_in_slang_goes_to_the_iopc(body):
+def test_a_criminal_allegation_about_the_commissioner_in_other_words_goes_to_the_iopc(body):
     assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
 
 
@@ -270,14 +279,6 @@ def test_money_with_a_grievance_stays_a_complaint(body):
 
 
 @pytest.mark.parametrize("body", [
-    "The Deputy Commissioner put her hands on me and gave me a shove that knocked me over a chair.",
-    "At the meeting the PCC grabbed my arm and pushed me out of the door.",
-])
-def test_force_used_on_a_person_by_the_commissioner_goes_to_the_iopc(body):
-    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
-
-
-@pytest.mark.parametrize("body", [
     "The only way he could have got it was by putting my partner's number plate through the police computer.",
     "She could only have got the details of my son's caution from police records, and told it as gossip.",
     "My ex sent me photos of my custody record on a police screen that a sergeant had sent him.",
@@ -300,16 +301,6 @@ def test_a_name_guessed_from_a_sign_off_is_a_doubt_staff_are_asked_to_check():
     reasons = plain_reasons(decision, CAMBS.bodies[decision.body], forwarder_listed=False)
     assert any("Karen Dobbs, is a guess" in reason for reason in reasons), reasons
     assert decide("The Commissioner walked out of the meeting in Ely on 2 December.", "democratic-services").flags == ()
-
-
-@pytest.mark.parametrize("body", [
-    "The elected head of policing, the one on the posters, drove home drunk from the Bull Hotel on 11 December. "
-    "I think this is a crime.",
-    "The Deputy Commissioner threatened me in the car park: she said she knew where I live and would have me "
-    "sorted out.",
-])
-def test_crimes_alleged_of_the_commissioner_in_other_words_go_to_the_iopc(body):
-    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
 
 
 def test_killed_by_a_drink_driver_is_no_allegation_against_the_commissioner():
@@ -336,18 +327,12 @@ def test_reporting_an_officer_is_a_complaint():
 @pytest.mark.parametrize("body", [
     "The officer said £200 in cash would make the paperwork go away, and I gave him the money at the cashpoint.",
     "In the cell one of them knelt on my arm and my wrist was broken in two places; I had surgery on 8 December.",
-])
-def test_cash_taken_and_serious_injury_go_to_the_force_in_cleveland(body):
-    assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("redirect", "cleveland-dse")
-
-
-@pytest.mark.parametrize("body", [
     "The officer said as he left 'another one crying wolf' and used a racial slur about me.",
     "They put me in the back of the van with the doors open and made me pull down my trousers and underwear.",
     "The detective on my case keeps messaging me late at night from his own phone and asked me out for a drink.",
     "I believe what they did was unlawful and I want it formally investigated.",
 ])
-def test_conduct_that_could_justify_discipline_goes_to_the_force_in_cleveland(body):
+def test_serious_conduct_in_everyday_words_goes_to_the_force_in_cleveland(body):
     assert outcome(decide(body, "cleveland-resolution", ruleset=CLEVELAND)) == ("redirect", "cleveland-dse")
 
 
@@ -364,11 +349,3 @@ def test_a_courier_fraud_by_a_bogus_detective_is_a_crime_report():
             "Who do I report it to?")
     decision = decide(body)
     assert decision.action is Action.SIGNPOST and decision.signpost == "crime-report", decision.trace
-
-
-@pytest.mark.parametrize("body", [
-    "The Commissioner rang the camera office and had the ticket made to disappear for his son.",
-    "The Deputy Commissioner filled in postal votes for residents with dementia. That is vote rigging.",
-])
-def test_abuse_of_office_by_the_commissioner_goes_to_the_iopc(body):
-    assert outcome(decide(body, "democratic-services")) == ("redirect", "iopc")
