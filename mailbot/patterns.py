@@ -30,6 +30,12 @@ _CLASSES = {
     "d": r"\p{Nd}",
     "s": r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}",
 }
+# For a PatternSet's screen only: classes that hold at least as much, cheaply (any non-ASCII character
+# for \w and \d; a negated class excluding only its ASCII members). Unicode's letter classes make the
+# automaton of a hundred patterns ten times larger; a looser screen may let a pattern through that the
+# pattern itself then does not match, never the other way round.
+_SCREEN_CLASSES = {"w": r"0-9A-Za-z_\x{80}-\x{10ffff}", "d": r"0-9\x{80}-\x{10ffff}", "s": _CLASSES["s"]}
+_SCREEN_NEGATED = {"w": "0-9A-Za-z_", "d": "0-9", "s": r"\t-\r\x{20}"}
 # Constructs of Python's syntax that no automaton can match, and what each is called.
 _REFUSED = {"(?<=": "look-behind", "(?<!": "look-behind", "(?=": "look-ahead", "(?!": "look-ahead",
             "(?P=": "backreference", "(?>": "atomic group", "(?(": "conditional group"}
@@ -40,11 +46,11 @@ _OMITTED_MINIMUM = re.compile(r"\{,\d+\}")         # linear: anchored by .match,
 class Pattern:
     """A compiled pattern; its methods and match objects are those of `re` (RE2's match objects)."""
 
-    __slots__ = ("pattern", "source", "_compiled")
+    __slots__ = ("pattern", "screen_source", "_compiled")
 
-    def __init__(self, pattern: str, compiled, source: str = ""):
-        self.pattern = pattern          # as written, in Python's syntax
-        self.source = source            # as RE2 reads it (flags and translation): what a PatternSet adds
+    def __init__(self, pattern: str, compiled, screen_source: str = ""):
+        self.pattern = pattern              # as written, in Python's syntax
+        self.screen_source = screen_source  # a looser RE2 form, matching at least what it matches (PatternSet)
         self._compiled = compiled
 
     def search(self, text: str, pos: int | None = None, endpos: int | None = None):
@@ -82,22 +88,24 @@ def compile(pattern: str, *, ignore_case: bool = False, multiline: bool = False,
         raise PatternError(f"does not compile: {error}") from None
     flags = "".join(flag for flag, wanted in (("i", ignore_case), ("m", multiline), ("s", dot_all)) if wanted)
     options = _options()
-    source = (f"(?{flags})" if flags else "") + _translate(pattern)
+    prefix = f"(?{flags})" if flags else ""
     try:
-        compiled = re2.compile(source, options)
+        compiled = re2.compile(prefix + _translate(pattern), options)
     except re2.error as error:
         reason = error.args[0] if error.args else "unknown"
         reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
         raise PatternError(f"is not supported by RE2, the linear-time matcher: {reason}") from None
-    return Pattern(pattern, compiled, source)
+    return Pattern(pattern, compiled, prefix + _translate(pattern, _SCREEN_CLASSES, _SCREEN_NEGATED))
 
 
 class PatternSet:
-    """Many compiled patterns matched in one pass over a text: which of them match somewhere in it.
+    """Many compiled patterns screened in one pass over a text: which of them may match somewhere in it.
 
     RE2 runs all of them as one automaton, so the cost is one scan of the
-    text however many patterns there are; only the patterns that match need
-    to be searched again for where and what they matched.
+    text however many patterns there are; only the patterns it lets through
+    need to be searched again for where and what they matched. It reads each
+    pattern's looser `screen_source`, so it may let through a pattern that
+    does not match, but never holds back one that does.
     """
 
     __slots__ = ("_set", "size")
@@ -111,12 +119,12 @@ class PatternSet:
         options.max_mem = _SET_MEMORY
         self._set = re2.Set.SearchSet(options)
         for member in members:
-            if self._set.Add(member.source) < 0:     # compiled alone already: cannot fail here
+            if self._set.Add(member.screen_source) < 0:     # compiled alone already: cannot fail here
                 raise PatternError(f"{member.pattern!r} cannot join a pattern set")
         self._set.Compile()
 
     def matching(self, text: str) -> frozenset[int]:
-        """The positions (in the order given) of the patterns that match somewhere in `text`."""
+        """The positions (in the order given) of the patterns that may match somewhere in `text`."""
         return frozenset(self._set.Match(_utf8(text)) or ())
 
 
@@ -134,8 +142,11 @@ def escape(text: str) -> str:
     return re2.escape(text)
 
 
-def _translate(pattern: str) -> str:
-    """Python's syntax into RE2's with the same meaning; PatternError for what RE2 cannot match."""
+def _translate(pattern: str, classes: dict[str, str] = _CLASSES, negated: dict[str, str] | None = None) -> str:
+    """Python's syntax into RE2's with the same meaning; PatternError for what RE2 cannot match.
+
+    `classes` (and `negated`, the members a \\W, \\D or \\S leaves out) may give looser classes for a screen.
+    """
     out: list[str] = []
     index, class_start = 0, None     # class_start: where the current [...] set's members begin
     while index < len(pattern):
@@ -144,12 +155,12 @@ def _translate(pattern: str) -> str:
         if char == "\\":
             escaped = pattern[index + 1:index + 2]
             index += 2
-            if escaped in _CLASSES:
-                out.append(_CLASSES[escaped] if in_class else f"[{_CLASSES[escaped]}]")
-            elif escaped.lower() in _CLASSES:
+            if escaped in classes:
+                out.append(classes[escaped] if in_class else f"[{classes[escaped]}]")
+            elif escaped.lower() in classes:
                 if in_class:
                     raise PatternError(f"\\{escaped} inside [...] is not supported: write the set out")
-                out.append(f"[^{_CLASSES[escaped.lower()]}]")
+                out.append(f"[^{(negated or classes)[escaped.lower()]}]")
             elif escaped == "Z":
                 out.append(r"\z")
             elif escaped in ("u", "U"):

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot import patterns
 from mailbot.config import shipped_dir
@@ -16,6 +18,7 @@ from mailbot.triage.rule_patterns import RulePattern, ScreenedSearch
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "mail"
 EXTRA = Path(__file__).parent.parent.parent / "benchmarks" / "triage_cases"
+CAMBS = load_ruleset(shipped_dir("rules"), "cambridgeshire")
 
 
 def test_a_pattern_set_says_which_patterns_match_somewhere():
@@ -48,3 +51,15 @@ def test_screened_and_unscreened_triage_decide_alike_on_every_sample(deployment,
         one, other = evaluate(message, mailbox, screened, known), evaluate(message, mailbox, unscreened, known)
         assert (one.action, one.rule, one.hits, one.flags, one.missing) == \
                (other.action, other.rule, other.hits, other.flags, other.missing), path.name
+
+
+WORDS = ["chief", "constable", "officer", "Wróbel", "ÉLAN", "über", "١٢٣", "12", "not", "complain", "my", "name",
+         "é", " ", "\n", ",", "'", "-", "_", "\u00a0", "\u2003", "pcso", "the", "a", "was", "taken", "£40"]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_screen_never_holds_back_a_pattern_that_matches(text):
+    """Its classes are looser than the patterns' (any non-ASCII character is a letter to it), never tighter."""
+    allowed = CAMBS.screen.matching(text)
+    assert all(slot in allowed for slot, member in enumerate(CAMBS.screen._members) if member.compiled.search(text))
