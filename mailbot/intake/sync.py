@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db import events
+from mailbot.db.engine import make_durable
 from mailbot.db.models import Delivery, MailboxState
 from mailbot.intake.batches import FetchLimits
 from mailbot.intake.raw import MailSource, SyncState
@@ -36,6 +37,7 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
     """
     mailbox, folder = source.mailbox, source.folder
     server_state = source.sync_state()
+    make_durable(sessions)   # what an earlier pass recorded is on disk before its leftovers are settled
     with sessions() as session:
         state = session.get(MailboxState, (mailbox, folder))
         first_sync = state is None
@@ -65,6 +67,7 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
         del batch  # recorded: no bodies are held while the next batch is fetched
         log.info("mailbox %s: recorded %d message(s)", mailbox, len(keys))
         count += len(keys)
+        make_durable(sessions)
         source.settle(keys)
         with sessions() as session:
             _mark_settled(session, mailbox, keys)

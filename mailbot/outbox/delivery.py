@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db import events
+from mailbot.db.engine import make_durable
 from mailbot.db.models import OutboxMessage
 from mailbot.errors import PermanentSendError, TransientSendError
 from mailbot.outbox.envelope import Refused, describe_refused
@@ -69,6 +70,7 @@ def _due_by_mailbox(sessions: sessionmaker[Session], *, now: datetime, after: in
 def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: datetime) -> bool:
     """Deliver one mailbox's due messages through its server; False when the server could not be reached."""
     smtp = _smtp_for(app.settings, mailbox_name)
+    make_durable(app.sessions)   # no letter leaves before the case, reference and row it comes from are on disk
     with make_transport(smtp) as transport:
         for position, row_id in enumerate(row_ids):
             try:
