@@ -113,7 +113,8 @@ def throughput(stack: ExitStack, dovecot, smtp: RecordingSmtp, count: int, argum
                            f"{accepted} accepted by SMTP for {outbox} queued")
     figures["end_to_end"] = {"seconds": round(seconds, 2), "rate": round(appended / seconds, 1), "sent": accepted,
                              "sent_by_kind": smtp.kinds(sent_before),
-                             "peak_rss_mb": round(result.peak_rss / MB, 1)}
+                             "peak_rss_mb": round(result.peak_rss / MB, 1),
+                             "cpu_seconds": round(result.cpu_seconds, 1)}
     figures["ratio_to_fetch_parse"] = round(figures["end_to_end"]["rate"] / figures["fetch_parse"]["rate"], 3)
     return figures
 
@@ -150,7 +151,7 @@ def reproduction(arguments) -> str:
 
 
 def report(figures: dict) -> None:
-    print(f"machine: {figures['machine']}")
+    print(f"machine: {figures['machine']} (load average {figures['load_average_at_start']:.2f} at the start)")
     for run in figures["runs"]:
         end = run["end_to_end"]
         print(f"{run['messages']:>6} messages ({run['megabytes']} MB, median {run['median_kb']} KB), "
@@ -158,7 +159,7 @@ def report(figures: dict) -> None:
         print(f"  raw UID FETCH BODY.PEEK[] x100   {run['raw_fetch']['rate']:>8.1f} messages/s")
         print(f"  fetch + mail-parser parse        {run['fetch_parse']['rate']:>8.1f} messages/s")
         print(f"  mailbot run --once (end to end)  {end['rate']:>8.1f} messages/s  ({end['seconds']} s, "
-              f"{end['sent']} letters accepted by SMTP)")
+              f"{end['cpu_seconds']} s CPU, {end['sent']} letters accepted by SMTP)")
         print(f"  end to end / fetch + parse       {run['ratio_to_fetch_parse']:>8.1%}")
         print(f"  peak RSS of mailbot              {end['peak_rss_mb']:>8.1f} MB")
     if "latency" in figures:
@@ -172,7 +173,8 @@ def main() -> None:
     arguments = options()
     sizes = [int(size) for size in arguments.sizes.split(",")] if arguments.sizes else [arguments.messages]
     figures = {"machine": f"{platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, Python "
-                          f"{platform.python_version()}", "storage": arguments.storage, "runs": [],
+                          f"{platform.python_version()}", "load_average_at_start": os.getloadavg()[0],
+               "storage": arguments.storage, "runs": [],
                "reproduce": reproduction(arguments)}
     with ExitStack() as stack:
         dovecot = stack.enter_context(running_dovecot())
