@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))  # the test servers live in tests/servers
 
 from sqlalchemy import func, select  # noqa: E402
 
-from benchmarks.backlog_corpus import backlog  # noqa: E402
+from tests.backlog_mail import backlog  # noqa: E402
 from benchmarks.backlog_measures import RecordingSmtp, append_all, fetch_rates, idle_latency  # noqa: E402
 from benchmarks.memory import database  # noqa: E402
 from mailbot.db.engine import open_engine, session_factory  # noqa: E402

@@ -1,4 +1,4 @@
-"""A deterministic backlog of realistic mail, written in the words of the test corpus (benchmarks/backlog.py).
+"""A deterministic backlog of realistic mail in the words of the test corpus (benchmarks/backlog.py, tests/e2e).
 
 Each message is one of: a complaint to the Police and Crime Panel (the
 corpus's Panel complaints, rewritten for each sender) in plain text, or multipart/alternative
@@ -24,7 +24,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterator
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "mail"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "mail"
 AUTOMATIC = ("p17-pcc-out-of-office-reply.eml", "p18-panel-bounce.eml", "t28-pcc-exchange-automatic-reply.eml")
 NOT_COMPLAINTS = ("forged", "newsletter", "bulletin", "cleveland", "iopc-form", "force-forward", "outlook-forward",
                   "gmail-forward", "dse-forward")
