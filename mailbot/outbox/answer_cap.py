@@ -37,14 +37,16 @@ class AnswersInWindow:
         Ask at the start of a transaction, before it adds answers of its own:
         a transaction rolled back must leave nothing counted.
         """
-        query = select(AutomaticAnswer.id, AutomaticAnswer.address).where(AutomaticAnswer.at > self._since)
-        if self._last_id is None:   # the window, on the index on `at`; then only what is newer, on the key
+        query = select(AutomaticAnswer.id, AutomaticAnswer.address, AutomaticAnswer.at)
+        if self._last_id is None:   # the window, on the index on `at`
             self._last_id = session.scalar(select(func.max(AutomaticAnswer.id))) or 0
-            query = query.where(AutomaticAnswer.id <= self._last_id)
-        else:
+            query = query.where(AutomaticAnswer.at > self._since, AutomaticAnswer.id <= self._last_id)
+        else:   # only what is newer, on the key alone (given `at` too, SQLite would read the window again)
             query = query.where(AutomaticAnswer.id > self._last_id)
-        for row_id, address in session.execute(query):
+        for row_id, address, at in session.execute(query):
             self._last_id = max(self._last_id, row_id)
+            if at <= self._since:
+                continue
             self._counts[address] += 1
             if self._counts[address] >= CAP_COUNT:
                 self._full.add(address)
