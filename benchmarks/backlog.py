@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))  # the test servers live in tests/servers
 from sqlalchemy import func, select  # noqa: E402
 
 from tests.backlog_mail import backlog  # noqa: E402
-from benchmarks.backlog_measures import RecordingSmtp, append_all, fetch_rates, idle_latency  # noqa: E402
+from benchmarks.backlog_measures import (  # noqa: E402
+    RecordingSmtp, append_all, fetch_rates, idle_latency, parse_and_triage_rates)
 from benchmarks.memory import database  # noqa: E402
 from mailbot.db.engine import open_engine, session_factory  # noqa: E402
 from mailbot.db.models import InboundMessage, OutboxMessage  # noqa: E402
@@ -98,6 +99,9 @@ def throughput(stack: ExitStack, dovecot, smtp: RecordingSmtp, count: int, argum
     figures = {"messages": appended, "megabytes": round(size / MB, 1),
                "median_kb": round(statistics.median(corpus_sizes) / 1024, 1), "append_seconds": round(append_seconds, 1),
                "first_pass_seconds": round(setup, 2), **fetch_rates(dovecot, user)}
+    sample = list(backlog(min(count, 500), now=NOW, seed=arguments.seed))   # the same kinds of mail
+    figures.update(parse_and_triage_rates(config, sample))
+    del sample
     sent_before = smtp.count()
     started = time.monotonic()
     result = measure(mailbot_argv("run", "--once", "--now", (NOW + timedelta(minutes=1)).isoformat(), "--config",
@@ -158,6 +162,8 @@ def report(figures: dict) -> None:
               f"{figures['storage']}:")
         print(f"  raw UID FETCH BODY.PEEK[] x100   {run['raw_fetch']['rate']:>8.1f} messages/s")
         print(f"  fetch + mail-parser parse        {run['fetch_parse']['rate']:>8.1f} messages/s")
+        print(f"  mailbot's parse alone (in process) {run['mailbot_parse']['rate']:>6.1f} messages/s; its triage alone "
+              f"{run['mailbot_triage']['rate']:.1f} messages/s ({run['mailbot_parse']['messages']} of the same mail)")
         print(f"  mailbot run --once (end to end)  {end['rate']:>8.1f} messages/s  ({end['seconds']} s, "
               f"{end['cpu_seconds']} s CPU, {end['sent']} letters accepted by SMTP)")
         print(f"  end to end / fetch + parse       {run['ratio_to_fetch_parse']:>8.1%}")

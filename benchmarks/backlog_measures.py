@@ -115,6 +115,29 @@ def fetch_rates(dovecot, user) -> dict:
     return figures
 
 
+def parse_and_triage_rates(config, messages: list) -> dict:
+    """Messages per second of mailbot's own parse, and of parse + triage (no database), in this process."""
+    from mailbot.app import load_app
+    from mailbot.clock import Clock
+    from mailbot.parse import parse_message
+    from mailbot.triage import evaluate
+
+    app = load_app(config, database=None, clock=Clock(messages[-1].received_at))
+    mailbox = app.settings.mailboxes[0].name
+    started = time.monotonic()
+    parsed = [parse_message(message.raw) for message in messages]
+    parse_seconds = time.monotonic() - started
+    started = time.monotonic()
+    for message, generated in zip(parsed, messages):
+        evaluate(message, mailbox, app.ruleset, app.known_about(message, received=generated.received_at))
+    triage_seconds = time.monotonic() - started
+    count = len(messages)
+    return {"mailbot_parse": {"messages": count, "seconds": round(parse_seconds, 3),
+                              "rate": round(count / parse_seconds, 1)},
+            "mailbot_triage": {"messages": count, "seconds": round(triage_seconds, 3),
+                               "rate": round(count / triage_seconds, 1)}}
+
+
 def idle_latency(dovecot, user, smtp: RecordingSmtp, daemon_argv: list[str], messages: list, *, cwd,
                  env: dict) -> dict:
     """Start `mailbot run`, wait for its IDLE, then APPEND each complaint in turn and time its acknowledgement."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from email.utils import parseaddr
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
 
+# Both are pure and asked of the same few addresses (ours, staff's) for every message: remembered.
+@lru_cache(maxsize=4096)
 def bare(address: str) -> str:
     """The address alone, lower-case: `Jane <Jane@Example.org>` -> `jane@example.org`."""
     return parseaddr(address)[1].lower()
@@ -22,6 +25,7 @@ def mailbox_problem(address: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
 def normalised(address: str) -> str:
     """The one form an address is counted under, however the sender wrote it.
 
