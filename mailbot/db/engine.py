@@ -120,21 +120,21 @@ class NotDurable(OperationalError):
     """The record could not be put on disk, so nothing outside it may change yet (the pass stops)."""
 
 
-def make_durable(sessions: sessionmaker[Session]) -> None:
+def make_durable(session: Session) -> None:
     """Put every commit so far on disk: called before mail is settled on its server or sent.
 
-    SQLite (synchronous=NORMAL) syncs its write-ahead log before a
+    Call it outside a write transaction (after a commit, before any
+    change). SQLite (synchronous=NORMAL) syncs its write-ahead log before a
     checkpoint and the database after it; a FULL checkpoint waits for
     readers (up to the busy timeout) and reports if it could not finish.
     PostgreSQL commits are durable already (synchronous_commit).
     """
-    with sessions() as session:
-        if session.get_bind().dialect.name != "sqlite":
-            return
-        busy, _log, _done = session.execute(text("PRAGMA wal_checkpoint(FULL)")).one()
-        if busy:
-            raise NotDurable("PRAGMA wal_checkpoint(FULL)", None,
-                             Exception("a reader held the database past the busy timeout"))
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    busy, _log, _done = session.execute(text("PRAGMA wal_checkpoint(FULL)")).one()
+    if busy:
+        raise NotDurable("PRAGMA wal_checkpoint(FULL)", None,
+                         Exception("a reader held the database past the busy timeout"))
 
 
 def migrate(engine: Engine) -> None:

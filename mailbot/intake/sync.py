@@ -37,7 +37,6 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
     """
     mailbox, folder = source.mailbox, source.folder
     server_state = source.sync_state()
-    make_durable(sessions)   # what an earlier pass recorded is on disk before its leftovers are settled
     with sessions() as session:
         state = session.get(MailboxState, (mailbox, folder))
         first_sync = state is None
@@ -64,10 +63,10 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
                 if not first_sync:
                     _save_state(session, mailbox, folder, uidvalidity, last_uid, now)
             session.commit()
+            make_durable(session)   # on disk before anything changes on the server
         del batch  # recorded: no bodies are held while the next batch is fetched
         log.info("mailbox %s: recorded %d message(s)", mailbox, len(keys))
         count += len(keys)
-        make_durable(sessions)
         source.settle(keys)
         with sessions() as session:
             _mark_settled(session, mailbox, keys)
@@ -96,6 +95,8 @@ def _settle_leftovers(session: Session, source: MailSource, server_state: SyncSt
     """Settle this source's deliveries recorded but not settled; give up on those of an old numbering."""
     rows = session.scalars(select(Delivery).where(Delivery.mailbox == source.mailbox,
                                                   Delivery.settled.is_(False))).all()
+    if rows:
+        make_durable(session)   # what an earlier pass recorded is on disk before it is settled
     if server_state is None:
         mine = [row for row in rows if row.source_key.startswith(MAILDIR_PREFIX)]
     else:

@@ -70,7 +70,8 @@ def _due_by_mailbox(sessions: sessionmaker[Session], *, now: datetime, after: in
 def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: datetime) -> bool:
     """Deliver one mailbox's due messages through its server; False when the server could not be reached."""
     smtp = _smtp_for(app.settings, mailbox_name)
-    make_durable(app.sessions)   # no letter leaves before the case, reference and row it comes from are on disk
+    with app.sessions() as session:
+        make_durable(session)   # no letter leaves before the case, reference and row it comes from are on disk
     with make_transport(smtp) as transport:
         for position, row_id in enumerate(row_ids):
             try:
