@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from email.utils import parseaddr
 from functools import lru_cache
+from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
 
-# Both are pure and asked of the same few addresses (ours, staff's) for every message: remembered.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)   # pure, and asked of the same few addresses for every message, as `normalised`
 def bare(address: str) -> str:
     """The address alone, lower-case: `Jane <Jane@Example.org>` -> `jane@example.org`."""
     return parseaddr(address)[1].lower()
@@ -25,7 +24,7 @@ def mailbox_problem(address: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)   # pure, and asked of the same few addresses (ours, staff, the cap's) for every message
 def normalised(address: str) -> str:
     """The one form an address is counted under, however the sender wrote it.
 

@@ -50,6 +50,9 @@ def deliver_due(app: App, *, now: datetime) -> bool:
     reachable, after = True, 0
     for _round in range(2):   # a case-update never causes another, so two rounds empty the pass
         due = _due_by_mailbox(app.sessions, now=now, after=after)
+        if due:
+            with app.sessions() as session:
+                make_durable(session)   # no letter leaves before the case, reference and row it comes from are on disk
         for mailbox_name, row_ids in due.items():
             reachable &= _deliver_mailbox(app, mailbox_name, row_ids, now=now)
             after = max(after, *row_ids)
@@ -70,8 +73,6 @@ def _due_by_mailbox(sessions: sessionmaker[Session], *, now: datetime, after: in
 def _deliver_mailbox(app: App, mailbox_name: str, row_ids: list[int], *, now: datetime) -> bool:
     """Deliver one mailbox's due messages through its server; False when the server could not be reached."""
     smtp = _smtp_for(app.settings, mailbox_name)
-    with app.sessions() as session:
-        make_durable(session)   # no letter leaves before the case, reference and row it comes from are on disk
     with make_transport(smtp) as transport:
         for position, row_id in enumerate(row_ids):
             try:
