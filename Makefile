@@ -26,7 +26,8 @@ test: venv test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## make bench: a 2,000-message backlog through fetch, parse and `mailbot run --once`, and the IDLE latency
-## (as root: the test Dovecot). BENCH_ARGS="--storage postgres", "--sizes 500,2000,10000", "--json" (benchmarks/README.md).
+## (as root: the test Dovecot). BENCH_ARGS="--storage postgres", "--sizes 500,2000,10000", "--json":
+## see benchmarks/README.md.
 bench: venv test-deps
 	$(BIN)/python benchmarks/backlog.py $(BENCH_ARGS)
 

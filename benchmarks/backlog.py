@@ -97,7 +97,8 @@ def throughput(stack: ExitStack, dovecot, smtp: RecordingSmtp, count: int, argum
 
     appended, size, append_seconds = append_all(dovecot, user, generated())
     figures = {"messages": appended, "megabytes": round(size / MB, 1),
-               "median_kb": round(statistics.median(corpus_sizes) / 1024, 1), "append_seconds": round(append_seconds, 1),
+               "median_kb": round(statistics.median(corpus_sizes) / 1024, 1),
+               "append_seconds": round(append_seconds, 1),
                "first_pass_seconds": round(setup, 2), **fetch_rates(dovecot, user)}
     sample = list(backlog(min(count, 500), now=NOW, seed=arguments.seed))   # the same kinds of mail
     figures.update(parse_and_triage_rates(config, sample))

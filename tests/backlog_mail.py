@@ -153,7 +153,8 @@ def _complaint(rng: random.Random, template: Template, sender: str, message_id: 
     text = "\r\n\r\n".join(paragraphs)
     if rng.random() < PLAIN_SHARE and not with_pdf:
         return (_headers(rng, template, sender, message_id, template.subject, received,
-                         "text/plain; charset=utf-8") + "Content-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n").encode()
+                         "text/plain; charset=utf-8")
+                + "Content-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n").encode()
     alternative = f"=_alt_{rng.getrandbits(48):012x}"
     body = _multipart([_text_part(text), _html_part(paragraphs)], alternative)
     if not with_pdf:
