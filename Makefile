@@ -7,7 +7,7 @@ DESTDIR       ?=
 SYSTEM_PYTHON ?= /usr/bin/python3
 CREATE_USER   ?= yes
 
-.PHONY: demo test venv test-deps clean install
+.PHONY: demo test bench venv test-deps clean install
 
 $(BIN)/mailbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ demo: venv
 ## make test: the whole suite against a private Dovecot, a real SMTP server, SQLite and PostgreSQL.
 test: venv test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## make bench: a 2,000-message backlog through fetch, parse and `mailbot run --once`, and the IDLE latency
+## (as root: the test Dovecot). BENCH_ARGS="--storage postgres", "--sizes 500,2000,10000", "--json":
+## see benchmarks/README.md.
+bench: venv test-deps
+	$(BIN)/python benchmarks/backlog.py $(BENCH_ARGS)
 
 # Dovecot for the IMAP tests (Debian's dovecot-imapd; its own service is never started), faketime and systemd-analyze.
 test-deps:

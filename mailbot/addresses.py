@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from email_validator import EmailNotValidError, validate_email
 
 
+@lru_cache(maxsize=4096)   # pure, and asked of the same few addresses for every message, as `normalised`
 def bare(address: str) -> str:
     """The address alone, lower-case: `Jane <Jane@Example.org>` -> `jane@example.org`."""
     return parseaddr(address)[1].lower()

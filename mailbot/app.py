@@ -25,7 +25,7 @@ from mailbot.outbox.template_samples import sample_context, sample_decision
 from mailbot.outbox.templates import TemplateSet
 from mailbot.settings import MailboxSettings, Settings
 from mailbot.parse.message import Message
-from mailbot.outbox.queue import addresses_at_cap
+from mailbot.outbox.answer_cap import AnswersInWindow
 from mailbot.triage import Body, Known, RuleSet, load_ruleset
 from mailbot.triage.known import Mailbox
 from mailbot.triage.letters import COMPLAINANT_KIND
@@ -63,13 +63,15 @@ class App:
                 for person in (*mailbox.staff, *mailbox.managers)}
 
     def known_about(self, message: Message, *, received: datetime, session: Session | None = None,
-                    may_answer: bool = True, now: datetime | None = None) -> Known:
+                    may_answer: bool = True, now: datetime | None = None,
+                    answers: AnswersInWindow | None = None) -> Known:
         """What the installation knows of a message that triage cannot see in it.
 
         With a `session`, the record is asked too: the case the message
         answers, whether its claim to come from staff holds, and who had
         the most automatic answers allowed. Without one (a dry run) there
         is no secret, so only our addresses can show a message is our own.
+        `answers`: a pass's running count of automatic answers, asked instead of the record.
         """
         own_mail = ""
         if self.secret and message.message_id and is_ours(self.secret, message.message_id):
@@ -86,7 +88,7 @@ class App:
                 thread = find_thread(session, self.secret, message, now=now or self.clock.now(),
                                      case_ref=claim.case_ref if claim and claim.valid else None)
         if session is not None:
-            at_cap = addresses_at_cap(session, now or self.clock.now())
+            at_cap = (answers or AnswersInWindow(now or self.clock.now())).at_cap(session)
         return Known(own_mail=own_mail, received=received.astimezone(LONDON).date(),
                      own_addresses=frozenset(self.own_addresses), mailboxes=self.watched_mailboxes,
                      staff_addresses=staff, at_cap=at_cap, may_answer=may_answer, thread=thread, staff=claim)

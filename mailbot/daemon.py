@@ -12,6 +12,7 @@ from mailbot.intake.imap import ImapSource
 from mailbot.intake.maildir import MaildirSource
 from mailbot.intake.raw import MailSource
 from mailbot.intake.sync import intake
+from mailbot.outbox.alongside import DeliveringAlongside
 from mailbot.outbox.delivery import deliver_due
 from mailbot.pipeline import Outcome, process_pending
 from mailbot.schedule.connection_alerts import connection_failed, connection_worked, mailbox_target
@@ -52,7 +53,8 @@ def run_pass(app: App) -> tuple[bool, list[Outcome]]:
     reached = True
     for mailbox in app.settings.mailboxes:
         reached &= poll_mailbox(app, mailbox)
-    outcomes = process_pending(app, now=app.clock.now())
+    with DeliveringAlongside(app):   # letters go while later messages are processed
+        outcomes = process_pending(app, now=app.clock.now())
     run_timers(app, app.clock.now())
     reached &= deliver_due(app, now=app.clock.now())
     return reached, outcomes

@@ -17,6 +17,7 @@ from mailbot.cases.quarantined import alert_quarantined
 from mailbot.db.models import InboundMessage
 from mailbot.errors import UnreadableMail
 from mailbot.intake.stored_bytes import read_raw
+from mailbot.outbox.answer_cap import AnswersInWindow
 from mailbot.parse import parse_message
 from mailbot.triage import Action, evaluate
 
@@ -43,18 +44,22 @@ def process_pending(app: App, *, now: datetime) -> list[Outcome]:
     with app.sessions() as session:
         pending = session.scalars(select(InboundMessage.id).where(InboundMessage.status == "received")
                                   .order_by(InboundMessage.id)).all()
-    outcomes = [process_one(app, message_id, now=now) for message_id in pending]
+    answers = AnswersInWindow(now)   # the cap, read once for the pass, not once per message
+    outcomes = [process_one(app, message_id, now=now, answers=answers) for message_id in pending]
     alert_quarantined(app, now=now)
     return outcomes
 
 
-def process_one(app: App, message_id: int, *, now: datetime) -> Outcome:
-    """Process one recorded message; anything unexpected quarantines it with its bytes kept."""
+def process_one(app: App, message_id: int, *, now: datetime, answers: AnswersInWindow | None = None) -> Outcome:
+    """Process one recorded message; anything unexpected quarantines it with its bytes kept.
+
+    `answers`: the pass's count of automatic answers (without one, the cap is read afresh).
+    """
     try:
         with app.sessions() as session:
             # Its bytes are read apart, once, and dropped after parsing (read_raw): never held by the row.
             inbound = session.get(InboundMessage, message_id)
-            outcome = _process(app, session, inbound, now=now)
+            outcome = _process(app, session, inbound, now=now, answers=answers or AnswersInWindow(now))
             session.commit()
             return outcome
     except Exception as error:  # noqa: BLE001 - loop boundary: one bad message must not stall the mailbox
@@ -74,7 +79,8 @@ def quarantine(app: App, message_id: int, reason: str, *, detail: str = "", now:
     return Outcome(message_id, Action.QUARANTINE.value, None, (reason,))
 
 
-def _process(app: App, session: Session, inbound: InboundMessage, *, now: datetime) -> Outcome:
+def _process(app: App, session: Session, inbound: InboundMessage, *, now: datetime,
+             answers: AnswersInWindow) -> Outcome:
     try:
         message = parse_message(read_raw(session, inbound.id))
     except UnreadableMail as error:
@@ -83,7 +89,7 @@ def _process(app: App, session: Session, inbound: InboundMessage, *, now: dateti
         log.warning("message %s in %s is unreadable, quarantined: %s", inbound.id, inbound.mailbox, error)
         return Outcome(inbound.id, Action.QUARANTINE.value, None, (str(error),))
     known = app.known_about(message, received=inbound.received_at, session=session, may_answer=inbound.auto_answer,
-                            now=now)
+                            now=now, answers=answers)
     decision = evaluate(message, inbound.mailbox, app.ruleset, known)
     decision_log.info("%s in %s: %s (%s)", message.message_id or f"message {inbound.id}", inbound.mailbox,
                       decision.action.value, decision.why)

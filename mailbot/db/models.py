@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator,
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.ext.associationproxy import association_proxy
@@ -99,7 +99,10 @@ class InboundMessage(Base):
     """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("mailbox", "dedup_key", name="uq_inbound_mailbox_dedup"),)
+    __table_args__ = (UniqueConstraint("mailbox", "dedup_key", name="uq_inbound_mailbox_dedup"),
+                      # Threading looks messages up by Message-ID. A hash index on PostgreSQL: a B-tree entry
+                      # may not exceed 2,704 bytes, and a sender's Message-ID may be longer.
+                      Index("ix_inbound_messages_message_id", "message_id", postgresql_using="hash"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(100), index=True)
     dedup_key: Mapped[str] = mapped_column(StorableString(1000))
@@ -110,7 +113,7 @@ class InboundMessage(Base):
     # received -> processed | ignored | quarantined
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     error: Mapped[str] = mapped_column(StorableText, default="")
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # False for mail older than answer_backlog_days at a mailbox's first sync: opened for staff, never auto-answered.
     auto_answer: Mapped[bool] = mapped_column(Boolean, default=True)
     flags: Mapped[list] = mapped_column(JSON, default=list)   # e.g. "message-id-reused"

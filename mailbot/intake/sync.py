@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db import events
+from mailbot.db.engine import make_durable
 from mailbot.db.models import Delivery, MailboxState
 from mailbot.intake.batches import FetchLimits
 from mailbot.intake.raw import MailSource, SyncState
@@ -62,6 +63,7 @@ def intake(source: MailSource, sessions: sessionmaker[Session], *, now: datetime
                 if not first_sync:
                     _save_state(session, mailbox, folder, uidvalidity, last_uid, now)
             session.commit()
+            make_durable(session)   # on disk before anything changes on the server
         del batch  # recorded: no bodies are held while the next batch is fetched
         log.info("mailbox %s: recorded %d message(s)", mailbox, len(keys))
         count += len(keys)
@@ -93,6 +95,8 @@ def _settle_leftovers(session: Session, source: MailSource, server_state: SyncSt
     """Settle this source's deliveries recorded but not settled; give up on those of an old numbering."""
     rows = session.scalars(select(Delivery).where(Delivery.mailbox == source.mailbox,
                                                   Delivery.settled.is_(False))).all()
+    if rows:
+        make_durable(session)   # what an earlier pass recorded is on disk before it is settled
     if server_state is None:
         mine = [row for row in rows if row.source_key.startswith(MAILDIR_PREFIX)]
     else:

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email import policy
 from email._header_value_parser import get_unstructured
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address, UnstructuredHeader
 from email.message import EmailMessage
 from email.header import decode_header, make_header
 from email.utils import format_datetime, unquote
 
 from mailbot import patterns
+from mailbot.outbox.header_classes import HeaderClasses
 from mailbot.outbox.attached_original import placeholder_for, wire_form, with_original
 from mailbot.kinds import Kind
 from mailbot.outbox.templates import Rendered, TemplateSet
@@ -91,7 +92,7 @@ def _fold_at(name: str, words: list[str], policy) -> str:
     return policy.linesep.join(lines) + policy.linesep
 
 
-_HEADERS = HeaderRegistry()
+_HEADERS = HeaderClasses()
 _HEADERS.map_to_type("message-id", _MessageIdsHeader)
 _HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
 _HEADERS.map_to_type("references", _MessageIdsHeader)

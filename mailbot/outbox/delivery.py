@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db import events
+from mailbot.db.engine import make_durable
 from mailbot.db.models import OutboxMessage
 from mailbot.errors import PermanentSendError, TransientSendError
 from mailbot.outbox.envelope import Refused, describe_refused
@@ -50,6 +51,9 @@ def deliver_due(app: App, *, now: datetime) -> bool:
     reachable, after = True, 0
     for _round in range(2):   # a case-update never causes another, so two rounds empty the pass
         due = _due_by_mailbox(app.sessions, now=now, after=after)
+        if due:
+            with app.sessions() as session:
+                make_durable(session)   # no letter leaves before the case, reference and row it comes from are on disk
         for mailbox_name, row_ids in due.items():
             reachable &= _deliver_mailbox(app, mailbox_name, row_ids, now=now)
             after = max(after, *row_ids)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, getaddresses
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.db import events
@@ -20,7 +20,7 @@ from mailbot.outbox.message_ids import new_message_id
 from mailbot.outbox.reply_tokens import nonce_with, reply_address, staff_token
 from mailbot.outbox.templates import TemplateSet
 
-__all__ = ["CAP_COUNT", "CAP_WINDOW", "Outgoing", "addresses_at_cap", "bare", "enqueue"]
+__all__ = ["CAP_COUNT", "CAP_WINDOW", "Outgoing", "bare", "enqueue"]
 
 log = logging.getLogger("mailbot.outbox")
 CAP_COUNT = 3                     # automatic answers to one address ... (triage.letters says it in words)
@@ -88,14 +88,3 @@ def enqueue(session: Session, letter: Outgoing, *, templates: TemplateSet, secre
                   reason=f"{letter.kind.value} to {', '.join(recipients)}", detail={"message_id": message_id})
     return row
 
-
-def addresses_at_cap(session: Session, now: datetime) -> frozenset[str]:
-    """Every address that had CAP_COUNT automatic answers in the window: what triage is told (`Known.at_cap`).
-
-    One grouped query over the indexed `automatic_answers` rows of the
-    window, so its cost does not grow with the outbox.
-    """
-    rows = session.scalars(select(AutomaticAnswer.address).where(AutomaticAnswer.at > now - CAP_WINDOW)
-                           .group_by(AutomaticAnswer.address)
-                           .having(func.count(AutomaticAnswer.id) >= CAP_COUNT))
-    return frozenset(rows)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mailbot.cases.apply import apply_timed
 from mailbot.db.models import Case, Event, InboundMessage, OutboxMessage
 from mailbot.kinds import Kind
-from mailbot.outbox.queue import addresses_at_cap
+from mailbot.outbox.answer_cap import AnswersInWindow
 from mailbot.parse.message import Message
 from mailbot.schedule.digest import next_digest_at, queue_digests
 from mailbot.schedule.due import CaseClock, DeadlineState, first_moment, plan
@@ -32,10 +32,10 @@ def run_timers(app, now: datetime) -> int:
     """Queue every timed letter due at `now`, then the day's digests; how many cases and digests went."""
     with app.sessions() as session:
         refs = session.scalars(select(Case.ref).where(Case.status.in_(WAITING)).order_by(Case.id)).all()
-    acted = 0
+    acted, answers = 0, AnswersInWindow(now)
     for ref in refs:
         try:
-            acted += _run_case(app, ref, now)
+            acted += _run_case(app, ref, now, answers)
         except Exception:  # noqa: BLE001 - loop boundary: one case's trouble must not stop every other reminder
             log.exception("case %s: its timed steps could not be run; the next pass tries again", ref)
     with app.sessions() as session:
@@ -53,7 +53,7 @@ def next_due(app, now: datetime) -> datetime | None:
     return min(moments, default=None)
 
 
-def _run_case(app, ref: str, now: datetime) -> int:
+def _run_case(app, ref: str, now: datetime, answers: AnswersInWindow) -> int:
     with app.sessions() as session:
         case = session.scalar(select(Case).where(Case.ref == ref))
         if case is None or case.status not in WAITING:
@@ -61,7 +61,7 @@ def _run_case(app, ref: str, now: datetime) -> int:
         # What triage would be told, less what only a message brings (a thread, a staff claim). The cap is
         # read for each case: letters queued for an earlier case of this pass count.
         known = Known(own_addresses=frozenset(app.own_addresses), mailboxes=app.watched_mailboxes,
-                      staff_addresses=frozenset(app.staff_addresses), at_cap=addresses_at_cap(session, now))
+                      staff_addresses=frozenset(app.staff_addresses), at_cap=answers.at_cap(session))
         decision = plan(_clock(session, case), app.ruleset.bodies[case.body], known, now)
         if decision is None:
             return 0

@@ -67,6 +67,7 @@ class Measured:
     status: int
     peak_rss: int        # bytes
     stderr: str
+    cpu_seconds: float = 0.0   # user + system time of the command itself
 
 
 # Intake alone (fetch and record, nothing parsed): what the pass holds before processing starts.
@@ -86,7 +87,7 @@ _MEASURE = """
 import os, subprocess, sys
 child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-open(sys.argv[1], "w").write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+open(sys.argv[1], "w").write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 """
 
 
@@ -104,5 +105,5 @@ def measure(argv: list[str], *, cwd: Path, timeout: float, env: dict | None = No
             os.killpg(parent.pid, signal.SIGKILL)
             parent.wait()
             raise AssertionError(f"{argv[0]} did not finish within {timeout} s: {log.read_text()[-2000:]}") from error
-    status, peak_kib = map(int, report.read_text().split())
-    return Measured(status, peak_kib * 1024, log.read_text(errors="replace"))
+    status, peak_kib, cpu = report.read_text().split()
+    return Measured(int(status), int(peak_kib) * 1024, log.read_text(errors="replace"), float(cpu))
