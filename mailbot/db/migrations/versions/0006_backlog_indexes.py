@@ -6,13 +6,13 @@ timers) read every inbound message without these: each message of a backlog
 cost more than the one before.
 
 Revision ID: 0006
-Revises: 0004 (issue 11; the integrator chains it after 0005)
+Revises: 0005
 """
 from alembic import op
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
