@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # are imported when a Microsoft or Google token is first asked for, never
 # by a daemon whose mailboxes log in with passwords or a token command.
 
-__all__ = ["access_token", "command_token", "describe_login_refusal", "forget_token", "TokenError"]
+__all__ = ["access_token", "describe_login_refusal", "forget_token", "TokenError"]
 
 TOKENS = TokenCache()      # one per process: the daemon's IMAP and SMTP logins share it
 

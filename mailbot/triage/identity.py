@@ -121,17 +121,20 @@ def identify(view: ComplaintView, policy: Policy, search: ScreenedSearch | None 
     """
     search = search or ScreenedSearch(None)
     evidence = []
+    guessed = False
     name = person_name(view.display_name, policy)
     if name:
         source = "the form's name fields" if view.forwarded and view.forwarded.layout == "iopc-form" else "display name"
         evidence.append(f"named: {source} {view.display_name!r}")
     else:
         name, where = sign_off_name(view.body, policy)
+        guessed = bool(name)
         if name:
             evidence.append(f"named: {name!r}, guessed from the sign-off ({where})"
                             + (f"; display name {view.display_name!r} is not a person's" if view.display_name else ""))
         else:
             name, where = _first_name_and_address(view)
+            guessed = bool(name)
             if name:
                 evidence.append(f"named: {name!r}, guessed from {where} and the address {view.sender!r}")
             else:
@@ -148,7 +151,7 @@ def identify(view: ComplaintView, policy: Policy, search: ScreenedSearch | None 
         evidence.append(said)
     return Identity(email=view.sender, name=name, anonymous=bool(wish) or not name, third_party=bool(acting),
                     permission_enclosed=permission, evidence=tuple(evidence),
-                    name_guessed=bool(name) and "guessed from" in evidence[0])
+                    name_guessed=guessed)
 
 
 def _permission(view: ComplaintView, policy: Policy, search: ScreenedSearch) -> tuple[bool, str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from mailbot.triage.rule_patterns import RulePattern
+from mailbot.triage.rule_patterns import RulePattern, ScreenedSearch
 
 # Where a signal may look (rules/README.md). "text" is subject and body of the complaint itself:
 # for a forwarded complaint that is the original, not the forwarder's cover note.
@@ -28,13 +26,12 @@ class Signal:
     unless: tuple[RulePattern, ...] = ()
     form_fields: tuple[str, ...] = ()   # IOPC-form labels whose answers are also read (lower-case)
 
-    def match(self, view, search: Callable[[RulePattern, str], Any] | None = None) -> str | None:
+    def match(self, view, search: ScreenedSearch | None = None) -> str | None:
         """The first matched text in `view` (a ComplaintView), or None.
 
-        `search(pattern, text)` runs one pattern (a `ScreenedSearch` skips those its screen rules out);
-        by default each pattern searches for itself.
+        `search` runs one pattern (a rule set's `ScreenedSearch` skips those its screen rules out).
         """
-        search = search or _unscreened
+        search = search or ScreenedSearch(None)
         for place in self.places:
             found = self._search(view.place(place), search)
             if found is not None:
@@ -53,8 +50,3 @@ class Signal:
             if hit and not any(guard.search(haystack) for guard in self.unless):
                 return " ".join(hit.group(0).split())
         return None
-
-
-
-def _unscreened(pattern: RulePattern, haystack: str):
-    return pattern.search(haystack)
